@@ -1,0 +1,237 @@
+//! The aggregate functions of the language and their typing rules (SPEC 1.4), defined once for
+//! the semantic analyser, the plan and every backend.
+
+use crate::types::{ColumnType, Type, Value};
+use serde::{Deserialize, Serialize};
+
+/// An aggregate function, with the parameters that are part of its identity (`last_n`'s `n`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggFunc {
+    /// `count(*)`: every event that passes the `where` filter, nulls included.
+    CountAll,
+    /// `count(x)`: events whose `x` is not null.
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    First,
+    Last,
+    /// `last_n(x, n)`: the `n` latest non-null values, newest first.
+    LastN { n: u32 },
+    CountDistinct,
+    ApproxCountDistinct,
+    StddevPop,
+    VarPop,
+}
+
+/// Which argument types an aggregate takes; one rule per family keeps the messages consistent.
+enum Domain {
+    /// Anything, lists and untyped `null` included: only nullness is looked at.
+    Any,
+    /// int, float, decimal.
+    Numeric,
+    /// Types with a total order shared by every backend.
+    Orderable,
+    /// Every typed scalar: values are stored, compared for tie-breaks or deduplicated.
+    Scalar,
+}
+
+impl AggFunc {
+    /// The name as written in `.feat` (`count(*)` and `count(x)` are both "count").
+    pub fn name(&self) -> &'static str {
+        match self {
+            AggFunc::CountAll | AggFunc::Count => "count",
+            AggFunc::Sum => "sum",
+            AggFunc::Avg => "avg",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+            AggFunc::First => "first",
+            AggFunc::Last => "last",
+            AggFunc::LastN { .. } => "last_n",
+            AggFunc::CountDistinct => "count_distinct",
+            AggFunc::ApproxCountDistinct => "approx_count_distinct",
+            AggFunc::StddevPop => "stddev_pop",
+            AggFunc::VarPop => "var_pop",
+        }
+    }
+
+    /// Whether `update` needs each event's real event time (the other aggregates ignore it).
+    pub fn uses_event_time(&self) -> bool {
+        matches!(
+            self,
+            AggFunc::First | AggFunc::Last | AggFunc::LastN { .. }
+        )
+    }
+
+    fn domain(&self) -> Domain {
+        match self {
+            AggFunc::CountAll | AggFunc::Count => Domain::Any,
+            AggFunc::Sum | AggFunc::Avg | AggFunc::StddevPop | AggFunc::VarPop => Domain::Numeric,
+            AggFunc::Min | AggFunc::Max => Domain::Orderable,
+            AggFunc::First
+            | AggFunc::Last
+            | AggFunc::LastN { .. }
+            | AggFunc::CountDistinct
+            | AggFunc::ApproxCountDistinct => Domain::Scalar,
+        }
+    }
+
+    /// Whether the aggregate takes an argument of type `arg`; the error is a sentence for a
+    /// diagnostic's `help`, e.g. "`sum` takes int, float or decimal".
+    ///
+    /// Lists are taken only by `count(x)`: the other aggregates store, order or deduplicate
+    /// values, and a list has neither an order shared by Rust and Postgres (nulls inside arrays
+    /// sort differently) nor a Postgres column type once nested in a list or set state
+    /// (Postgres arrays are rectangular, not arrays of arrays).
+    pub fn accepts(&self, arg: &Type) -> Result<(), String> {
+        let name = self.name();
+        let domain = self.domain();
+        if matches!(domain, Domain::Any) {
+            return Ok(());
+        }
+        if *arg == Type::Null {
+            return Err(format!(
+                "`{name}` needs an argument of a known type; write `cast(null as T)`"
+            ));
+        }
+        match domain {
+            Domain::Any => Ok(()),
+            Domain::Numeric if arg.is_numeric() => Ok(()),
+            Domain::Numeric => Err(format!("`{name}` takes int, float or decimal")),
+            Domain::Orderable if arg.is_orderable() => Ok(()),
+            Domain::Orderable => Err(format!(
+                "`{name}` takes a type with an order: string, int, float, decimal, bool, timestamp or date"
+            )),
+            Domain::Scalar if matches!(arg, Type::List(_)) => Err(format!(
+                "`{name}` takes a scalar type (string, int, float, decimal, bool, timestamp or date), not a list"
+            )),
+            Domain::Scalar => Ok(()),
+        }
+    }
+
+    /// The type of the aggregate's result for an argument of type `arg` (`None` for
+    /// `count(*)`). Only meaningful when [`AggFunc::accepts`] the argument.
+    pub fn result_type(&self, arg: Option<&Type>) -> ColumnType {
+        let arg_type = || arg.cloned().unwrap_or(Type::Null);
+        match self {
+            AggFunc::CountAll
+            | AggFunc::Count
+            | AggFunc::CountDistinct
+            | AggFunc::ApproxCountDistinct => ColumnType::required(Type::Int),
+            AggFunc::Sum => ColumnType::nullable(match arg {
+                Some(Type::Int) => Type::Int,
+                Some(Type::Decimal { scale, .. }) => Type::Decimal {
+                    precision: 38,
+                    scale: *scale,
+                },
+                _ => Type::Float,
+            }),
+            AggFunc::Avg | AggFunc::StddevPop | AggFunc::VarPop => {
+                ColumnType::nullable(Type::Float)
+            }
+            AggFunc::Min | AggFunc::Max | AggFunc::First | AggFunc::Last => {
+                ColumnType::nullable(arg_type())
+            }
+            AggFunc::LastN { .. } => ColumnType::required(Type::List(Box::new(arg_type()))),
+        }
+    }
+
+    /// The value of the aggregate over a window without matching events: 0 for counts, an
+    /// empty list for `last_n`, null otherwise.
+    pub fn empty_value(&self) -> Value {
+        match self {
+            AggFunc::CountAll
+            | AggFunc::Count
+            | AggFunc::CountDistinct
+            | AggFunc::ApproxCountDistinct => Value::Int(0),
+            AggFunc::LastN { .. } => Value::List(Vec::new()),
+            AggFunc::Sum
+            | AggFunc::Avg
+            | AggFunc::Min
+            | AggFunc::Max
+            | AggFunc::First
+            | AggFunc::Last
+            | AggFunc::StddevPop
+            | AggFunc::VarPop => Value::Null,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decimal(precision: u8, scale: u8) -> Type {
+        Type::Decimal { precision, scale }
+    }
+
+    #[test]
+    fn numeric_aggregates_reject_strings_with_a_reason() {
+        assert_eq!(
+            AggFunc::Sum.accepts(&Type::String),
+            Err("`sum` takes int, float or decimal".to_string())
+        );
+        assert!(AggFunc::VarPop.accepts(&Type::Bool).is_err());
+        assert!(AggFunc::Avg.accepts(&decimal(10, 2)).is_ok());
+    }
+
+    #[test]
+    fn lists_are_counted_but_not_stored() {
+        let list = Type::List(Box::new(Type::Int));
+        assert!(AggFunc::Count.accepts(&list).is_ok());
+        assert!(AggFunc::CountAll.accepts(&list).is_ok());
+        for func in [
+            AggFunc::Min,
+            AggFunc::First,
+            AggFunc::LastN { n: 3 },
+            AggFunc::CountDistinct,
+            AggFunc::ApproxCountDistinct,
+        ] {
+            let reason = func.accepts(&list).unwrap_err();
+            assert!(reason.starts_with(&format!("`{}` takes", func.name())), "{reason}");
+        }
+    }
+
+    #[test]
+    fn untyped_null_is_only_counted() {
+        assert!(AggFunc::Count.accepts(&Type::Null).is_ok());
+        assert!(AggFunc::Last.accepts(&Type::Null).unwrap_err().contains("cast(null as T)"));
+    }
+
+    #[test]
+    fn result_types_follow_the_spec_table() {
+        let cases = [
+            (AggFunc::CountAll, None, "int"),
+            (AggFunc::Count, Some(Type::String), "int"),
+            (AggFunc::Sum, Some(Type::Int), "int?"),
+            (AggFunc::Sum, Some(Type::Float), "float?"),
+            (AggFunc::Sum, Some(decimal(10, 2)), "decimal(38, 2)?"),
+            (AggFunc::Avg, Some(Type::Int), "float?"),
+            (AggFunc::Min, Some(Type::Date), "date?"),
+            (AggFunc::Last, Some(Type::String), "string?"),
+            (AggFunc::LastN { n: 3 }, Some(Type::Int), "list<int>"),
+            (AggFunc::CountDistinct, Some(Type::String), "int"),
+            (AggFunc::ApproxCountDistinct, Some(Type::String), "int"),
+            (AggFunc::StddevPop, Some(decimal(5, 1)), "float?"),
+        ];
+        for (func, arg, expected) in cases {
+            assert_eq!(func.result_type(arg.as_ref()).to_string(), expected, "{func:?}");
+        }
+    }
+
+    #[test]
+    fn empty_windows_give_zero_null_or_an_empty_list() {
+        assert_eq!(AggFunc::Count.empty_value(), Value::Int(0));
+        assert_eq!(AggFunc::ApproxCountDistinct.empty_value(), Value::Int(0));
+        assert_eq!(AggFunc::LastN { n: 2 }.empty_value(), Value::List(vec![]));
+        assert!(AggFunc::Sum.empty_value().is_null());
+    }
+
+    #[test]
+    fn serde_names_are_snake_case() {
+        let json = serde_json::to_string(&[AggFunc::CountAll, AggFunc::LastN { n: 5 }]).unwrap();
+        assert_eq!(json, r#"["count_all",{"last_n":{"n":5}}]"#);
+    }
+}

@@ -1,0 +1,116 @@
+//! Each aggregate computed the obvious way from the SPEC's words over a whole event list,
+//! sharing no code with the states (only `Value`'s order from `crate::types`).
+
+use crate::agg::AggFunc;
+use crate::types::{Micros, Type, Value};
+
+pub type Event = (Micros, Value);
+
+/// The expected result of `func` over `events` of argument type `arg`; `None` for
+/// `approx_count_distinct`, which has no exact expected value (see [`exact_distinct`]).
+pub fn expected(func: &AggFunc, arg: &Type, events: &[Event]) -> Option<Value> {
+    let present: Vec<&Event> = events.iter().filter(|(_, v)| !v.is_null()).collect();
+    let values: Vec<&Value> = present.iter().map(|(_, v)| v).collect();
+    let float_values: Vec<f64> = values.iter().map(|v| as_f64(v)).collect();
+    let count = |n: usize| Value::Int(n as i64);
+    let null_if_empty = |value: Value| if values.is_empty() { Value::Null } else { value };
+    Some(match func {
+        AggFunc::CountAll => count(events.len()),
+        AggFunc::Count => count(values.len()),
+        AggFunc::Sum => null_if_empty(match arg {
+            Type::Int => {
+                let total: i128 = values.iter().map(|v| i128::from(as_int(v))).sum();
+                Value::Int(total.clamp(i64::MIN.into(), i64::MAX.into()) as i64)
+            }
+            Type::Decimal { scale, .. } => {
+                let total: i128 = values.iter().map(|v| as_unscaled(v)).sum();
+                Value::Decimal(total, *scale)
+            }
+            _ => Value::Float(float_values.iter().sum()),
+        }),
+        AggFunc::Avg => null_if_empty(Value::Float(
+            float_values.iter().sum::<f64>() / float_values.len() as f64,
+        )),
+        AggFunc::Min => values.iter().min().map_or(Value::Null, |v| (*v).clone()),
+        AggFunc::Max => values.iter().max().map_or(Value::Null, |v| (*v).clone()),
+        AggFunc::First => present
+            .iter()
+            .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map_or(Value::Null, |(_, v)| v.clone()),
+        AggFunc::Last => present
+            .iter()
+            .max_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map_or(Value::Null, |(_, v)| v.clone()),
+        AggFunc::LastN { n } => {
+            let mut newest_first: Vec<&Event> = present.clone();
+            newest_first.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+            Value::List(
+                newest_first
+                    .iter()
+                    .take(*n as usize)
+                    .map(|(_, v)| v.clone())
+                    .collect(),
+            )
+        }
+        AggFunc::CountDistinct => count(exact_distinct(events)),
+        AggFunc::ApproxCountDistinct => return None,
+        AggFunc::VarPop | AggFunc::StddevPop => null_if_empty({
+            let n = float_values.len() as f64;
+            let mean = float_values.iter().sum::<f64>() / n;
+            let variance = float_values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+            Value::Float(if *func == AggFunc::VarPop {
+                variance
+            } else {
+                variance.sqrt()
+            })
+        }),
+    })
+}
+
+/// The number of distinct non-null values.
+pub fn exact_distinct(events: &[Event]) -> usize {
+    let mut values: Vec<&Value> = events.iter().map(|(_, v)| v).filter(|v| !v.is_null()).collect();
+    values.sort();
+    values.dedup();
+    values.len()
+}
+
+/// A scale for float comparisons: the magnitude below which rounding differences are noise.
+pub fn magnitude(func: &AggFunc, events: &[Event]) -> f64 {
+    let abs: Vec<f64> = events
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(_, v)| as_f64(v).abs())
+        .collect();
+    let largest = abs.iter().copied().fold(0.0, f64::max);
+    match func {
+        AggFunc::Sum => abs.iter().sum::<f64>(),
+        AggFunc::VarPop => largest * largest,
+        _ => largest,
+    }
+}
+
+fn as_f64(value: &Value) -> f64 {
+    match value {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        Value::Decimal(unscaled, scale) => {
+            *unscaled as f64 / 10f64.powi(i32::from(*scale))
+        }
+        _ => 0.0,
+    }
+}
+
+fn as_int(value: &Value) -> i64 {
+    match value {
+        Value::Int(i) => *i,
+        _ => 0,
+    }
+}
+
+fn as_unscaled(value: &Value) -> i128 {
+    match value {
+        Value::Decimal(unscaled, _) => *unscaled,
+        _ => 0,
+    }
+}

@@ -1,0 +1,19 @@
+//! What can go wrong while generating the online SQL. Every case is a featc bug or a plan that
+//! semantic analysis should have rejected, never a user's data: the generator reads only the plan.
+
+/// An online artifact could not be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum OnlineError {
+    #[error("the plan has no {kind} named `{name}`")]
+    Missing { kind: &'static str, name: String },
+    #[error("{what} has no Postgres column type")]
+    UnsupportedType { what: String },
+    #[error("feature `{feature}`: {reason}")]
+    StateLayout { feature: String, reason: String },
+    #[error("rendering {template}: {source}")]
+    Template {
+        template: &'static str,
+        #[source]
+        source: minijinja::Error,
+    },
+}

@@ -1,0 +1,1 @@
+//! Online back end: plan → Postgres DDL, merge-upserts, lookups. (Being written.)

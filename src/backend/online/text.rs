@@ -1,0 +1,61 @@
+//! The few pieces of SQL text every statement shares: the one identifier quoting function, time
+//! conversions between microseconds and `timestamptz`, and provenance comments.
+//!
+//! Only identifiers (validated by semantic analysis, or made by `plan::naming`) and numbers
+//! from the plan ever reach SQL text; request data and events travel as bind parameters.
+
+use crate::backend::sql_expr;
+use crate::source::Location;
+use crate::types::Micros;
+
+/// `"name"`, with any `"` doubled: the one quoting function of the online SQL (it is the shared
+/// printer's, so generated expressions and templates quote alike).
+pub fn quote(name: &str) -> String {
+    sql_expr::ident(name).to_string()
+}
+
+/// `timestamptz` from an SQL expression of microseconds since the epoch: exact (an interval
+/// times an integer-valued double is rounded back to whole microseconds) for times up to
+/// 2^53 µs, the year 2255.
+pub fn micros_to_timestamptz(micros_sql: &str) -> String {
+    format!("to_timestamp(0) + ({micros_sql}) * interval '1 microsecond'")
+}
+
+/// Microseconds since the epoch from a `timestamptz` expression: `extract` returns an exact
+/// `numeric` since Postgres 14.
+pub fn timestamptz_to_micros(timestamp_sql: &str) -> String {
+    format!("(extract(epoch FROM {timestamp_sql}) * 1000000)::bigint")
+}
+
+/// `floor(t, d)` of SPEC 1.5 in SQL over bigint microseconds: Postgres' `%` truncates toward
+/// zero, so the remainder is made non-negative for times before 1970.
+pub fn floor_micros(t_sql: &str, d: Micros) -> String {
+    if d == 1 {
+        t_sql.to_string()
+    } else {
+        format!("({t_sql} - (({t_sql} % {d}) + {d}) % {d})")
+    }
+}
+
+/// `-- featc: view user_activity (views.feat:12)`: where a statement comes from.
+pub fn provenance(kind: &str, name: &str, location: &Location) -> String {
+    format!("-- featc: {kind} {name} ({}:{})", location.file, location.line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_double_quoted_with_quotes_doubled() {
+        assert_eq!(quote("user_id"), r#""user_id""#);
+        assert_eq!(quote(r#"a"b"#), r#""a""b""#);
+        assert_eq!(quote("in sliding(1h, 15m)"), r#""in sliding(1h, 15m)""#);
+    }
+
+    #[test]
+    fn floors_are_euclidean_and_exact_level_is_identity() {
+        assert_eq!(floor_micros("t", 1), "t");
+        assert_eq!(floor_micros("t", 60), "(t - ((t % 60) + 60) % 60)");
+    }
+}

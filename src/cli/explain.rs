@@ -1,0 +1,37 @@
+//! `featc explain PATHS [--view V | --service S]`: the logical plan, readable.
+
+use super::{Failure, Format, report};
+use crate::plan::display::{Only, explain};
+use std::path::PathBuf;
+
+pub fn run(paths: &[PathBuf], view: Option<&str>, service: Option<&str>, format: Format) -> Result<(), Failure> {
+    let (_, plan) = report::load_plan(paths, format)?;
+    let only = match (view, service) {
+        (Some(v), _) => Some(Only::View(plan.view(v).ok_or_else(|| unknown("view", v, plan.views.iter().map(|v| v.name.as_str())))?)),
+        (_, Some(s)) => Some(Only::Service(
+            plan.service(s).ok_or_else(|| unknown("service", s, plan.services.iter().map(|s| s.name.as_str())))?,
+        )),
+        _ => None,
+    };
+    match format {
+        Format::Human => print!("{}", explain(&plan, only)),
+        Format::Json => {
+            let json = match only {
+                Some(Only::View(v)) => serde_json::to_string_pretty(v),
+                Some(Only::Service(s)) => serde_json::to_string_pretty(s),
+                None => serde_json::to_string_pretty(&plan),
+            };
+            println!("{}", json.unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+/// A usage error naming what exists, with a did-you-mean.
+pub fn unknown<'a>(kind: &str, name: &str, known: impl Iterator<Item = &'a str> + Clone) -> Failure {
+    let hint = crate::diagnostic::did_you_mean(name, known.clone())
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    let all: Vec<&str> = known.collect();
+    Failure::Usage(format!("no {kind} named `{name}`{hint} (the project has: {})", all.join(", ")))
+}

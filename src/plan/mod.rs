@@ -1,0 +1,251 @@
+//! The logical plan: the whole contract between the front end and the back ends.
+//!
+//! Resolved names, types, windows, keys, event-time columns, physical names and provenance.
+//! Serde-serialisable and versioned ([`PLAN_VERSION`]); deterministic (declarations sorted by
+//! name, features in declaration order, no hash maps). A back end never looks back at syntax.
+
+pub mod display;
+pub mod expr;
+pub mod fingerprint;
+pub mod naming;
+pub mod window;
+
+pub use expr::{BinaryOp, Expr, ExprKind, ScalarFunc, UnaryOp};
+pub use window::Window;
+
+use crate::agg::AggFunc;
+use crate::source::Location;
+use crate::types::{ColumnType, Micros};
+use serde::{Deserialize, Serialize};
+
+/// Bumped on every change to the plan's serialized form that a reader must know about.
+pub const PLAN_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub version: u32,
+    pub entities: Vec<Entity>,
+    pub sources: Vec<Source>,
+    pub tables: Vec<Table>,
+    pub views: Vec<View>,
+    pub services: Vec<Service>,
+}
+
+/// A named, typed column.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Field {
+    pub name: String,
+    pub ty: ColumnType,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub name: String,
+    pub keys: Vec<Field>,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchFormat {
+    Parquet,
+    Csv,
+}
+
+/// Where a source's or table's history is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Batch {
+    pub format: BatchFormat,
+    /// File, directory or glob, relative to the project root, `/`-separated.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Stream {
+    pub topic: String,
+    /// The only format today is JSON (one object per message).
+    pub format: StreamFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamFormat {
+    Json,
+}
+
+/// An append-only event source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    pub name: String,
+    pub fields: Vec<Field>,
+    pub event_time: String,
+    pub batch: Option<Batch>,
+    pub stream: Option<Stream>,
+    /// Features at time T are computed as of T − settle (0 by default).
+    pub settle: Micros,
+    pub location: Location,
+}
+
+/// Slowly changing facts, one row in force per key at any time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: String,
+    pub fields: Vec<Field>,
+    pub key: Vec<String>,
+    pub valid_from: String,
+    pub known_at: Option<String>,
+    pub batch: Option<Batch>,
+    pub stream: Option<Stream>,
+    pub location: Location,
+}
+
+/// What a view reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "name")]
+pub enum Input {
+    Source(String),
+    Table(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ViewKind {
+    /// A view over a source: aggregates over `window` (per-feature windows in rolling and
+    /// lifetime views live on each aggregate).
+    Windowed { window: Window },
+    /// A view over a table: row-level features of the row in force, null after `ttl`.
+    Table { ttl: Option<Micros> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct View {
+    pub name: String,
+    pub entity: String,
+    /// The entity's keys (the input has columns of these names and types).
+    pub keys: Vec<Field>,
+    pub input: Input,
+    pub kind: ViewKind,
+    /// In declaration order.
+    pub features: Vec<Feature>,
+    pub online: Online,
+    pub location: Location,
+}
+
+/// Where the online store keeps the view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Online {
+    /// The Postgres table (`online postgres "..."`, default: the view's name).
+    pub table: String,
+    /// History kept beyond what the longest window needs now (default 1d).
+    pub retain: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feature {
+    pub name: String,
+    pub ty: ColumnType,
+    pub def: FeatureDef,
+    /// Changes exactly when the feature's values could change (see [`fingerprint`]).
+    pub fingerprint: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FeatureDef {
+    /// An aggregate over the input's events.
+    Aggregate(Aggregate),
+    /// An expression over other features of the same view (`ExprKind::Feature` nodes).
+    Derived { expr: Expr },
+    /// In a view over a table: an expression over the table's columns (a bare column is
+    /// `ExprKind::Column`).
+    Column { expr: Expr },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate {
+    pub func: AggFunc,
+    /// `None` for `count(*)`.
+    pub arg: Option<Expr>,
+    /// The `where` predicate over input columns.
+    pub filter: Option<Expr>,
+    /// The view's window, or the feature's own `over` window.
+    pub window: Window,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub name: String,
+    /// The union of the included views' entity keys, in first-included order.
+    pub keys: Vec<Field>,
+    /// Included views, in first-included order.
+    pub views: Vec<String>,
+    /// Output columns after the keys, in declaration order (`include v.*` expanded in the
+    /// view's feature order).
+    pub outputs: Vec<ServiceOutput>,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceOutput {
+    /// The output column's name (the alias, if any).
+    pub name: String,
+    pub ty: ColumnType,
+    pub def: OutputDef,
+    pub fingerprint: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum OutputDef {
+    /// `include view.feature [as alias]`
+    Feature { view: String, feature: String },
+    /// `name = expr` over `view.feature` references.
+    Derived { expr: Expr },
+}
+
+impl Plan {
+    pub fn entity(&self, name: &str) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.name == name)
+    }
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+    pub fn view(&self, name: &str) -> Option<&View> {
+        self.views.iter().find(|v| v.name == name)
+    }
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}
+
+impl View {
+    pub fn feature(&self, name: &str) -> Option<&Feature> {
+        self.features.iter().find(|f| f.name == name)
+    }
+
+    /// The aggregate features, in declaration order.
+    pub fn aggregates(&self) -> impl Iterator<Item = (&Feature, &Aggregate)> {
+        self.features.iter().filter_map(|f| match &f.def {
+            FeatureDef::Aggregate(a) => Some((f, a)),
+            _ => None,
+        })
+    }
+
+    /// The view's window (`None` for a view over a table).
+    pub fn window(&self) -> Option<&Window> {
+        match &self.kind {
+            ViewKind::Windowed { window } => Some(window),
+            ViewKind::Table { .. } => None,
+        }
+    }
+
+    /// The tile granularities the online store keeps for this view (largest first).
+    pub fn ladder(&self) -> Vec<Micros> {
+        window::view_ladder(self.aggregates().map(|(_, a)| &a.window))
+    }
+}

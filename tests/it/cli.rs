@@ -1,0 +1,175 @@
+//! The `featc` binary as users run it: exit codes, determinism, `--check`, and the artifact
+//! snapshots of every example (the snapshot of a back end is exactly what compile writes).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn featc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_featc"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("featc runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("featc-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+pub const EXAMPLES: [&str; 3] = ["examples/user_activity", "examples/recommender", "examples/fraud"];
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn every_example_checks_clean() {
+    for example in EXAMPLES {
+        let out = featc(&["check", example]);
+        assert!(out.status.success(), "{example}:\n{}", stderr(&out));
+        assert!(!stderr(&out).contains("error"), "{example}: {}", stderr(&out));
+    }
+}
+
+fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("readable").flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy().replace('\\', "/");
+                out.push((rel, std::fs::read(&p).expect("readable")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn compile_is_byte_identical_across_runs_and_check_detects_staleness() {
+    for example in EXAMPLES {
+        let name = example.rsplit('/').next().unwrap_or(example);
+        let a = temp_dir(&format!("{name}-a"));
+        let b = temp_dir(&format!("{name}-b"));
+        for dir in [&a, &b] {
+            let out = featc(&["compile", example, "--out", dir.to_str().expect("utf-8")]);
+            assert!(out.status.success(), "{example}: {}", stderr(&out));
+        }
+        let (ta, tb) = (read_tree(&a), read_tree(&b));
+        assert!(ta.len() >= 5, "{example}: only {} artifacts", ta.len());
+        assert_eq!(ta, tb, "{example}: two compiles differ");
+
+        let out = featc(&["compile", example, "--out", a.to_str().expect("utf-8"), "--check"]);
+        assert!(out.status.success(), "{example}: fresh output reported stale: {}", stderr(&out));
+
+        // change one artifact, add a foreign one: both are reported, exit 1
+        std::fs::write(a.join("plan.json"), "{}").expect("write");
+        std::fs::write(a.join("offline/old_view.sql"), "select 1").expect("write");
+        let out = featc(&["compile", example, "--out", a.to_str().expect("utf-8"), "--check"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains("changed: plan.json"), "{err}");
+        assert!(err.contains("no longer generated: offline/old_view.sql"), "{err}");
+
+        // compiling again repairs it and removes what is no longer generated
+        let out = featc(&["compile", example, "--out", a.to_str().expect("utf-8")]);
+        assert!(out.status.success());
+        assert_eq!(read_tree(&a), tb);
+        let _ = std::fs::remove_dir_all(&a);
+        let _ = std::fs::remove_dir_all(&b);
+    }
+}
+
+#[test]
+fn manifest_hashes_match_the_files_it_lists() {
+    use sha2::{Digest, Sha256};
+    let dir = temp_dir("manifest");
+    let out = featc(&["compile", EXAMPLES[0], "--out", dir.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest")).expect("json");
+    let artifacts = manifest["artifacts"].as_array().expect("artifact list");
+    assert!(!artifacts.is_empty());
+    for a in artifacts {
+        let path = a["path"].as_str().expect("path");
+        let bytes = std::fs::read(dir.join(path)).expect("listed file exists");
+        let hex: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(a["sha256"].as_str(), Some(hex.as_str()), "{path}");
+    }
+    assert!(manifest["features"].as_object().is_some_and(|f| !f.is_empty()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn exit_codes_distinguish_success_user_errors_and_usage_errors() {
+    assert_eq!(featc(&["check", EXAMPLES[0]]).status.code(), Some(0));
+    assert_eq!(featc(&["check", "tests/cases/err"]).status.code(), Some(1));
+    assert_eq!(featc(&["check", "does/not/exist"]).status.code(), Some(1));
+    assert_eq!(featc(&["check"]).status.code(), Some(2));
+    assert_eq!(featc(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(featc(&["explain", EXAMPLES[0], "--view", "nope"]).status.code(), Some(2));
+}
+
+#[test]
+fn json_diagnostics_are_machine_readable() {
+    let out = featc(&["check", "tests/cases/err", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    let items = doc["diagnostics"].as_array().expect("diagnostics array");
+    assert!(items.len() >= 25, "only {} diagnostics", items.len());
+    for d in items {
+        assert!(d["code"].as_str().is_some_and(|c| c.starts_with('E')));
+        let primary = &d["primary"];
+        assert!(primary["line"].as_u64().is_some_and(|l| l >= 1), "{d}");
+        assert!(primary["file"].as_str().is_some_and(|f| f.ends_with(".feat")), "{d}");
+    }
+    assert_eq!(doc["errors"].as_u64(), Some(items.len() as u64));
+}
+
+/// One snapshot per (example, artifact), in the folder of the artifact's stage.
+#[test]
+fn artifacts_of_every_example_are_snapshotted() {
+    for example in EXAMPLES {
+        let name = example.rsplit('/').next().unwrap_or(example);
+        let dir = temp_dir(&format!("snap-{name}"));
+        let out = featc(&["compile", example, "--out", dir.to_str().expect("utf-8")]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        for (path, bytes) in read_tree(&dir) {
+            let stage = match path.split('/').next() {
+                Some("offline") => "batch",
+                Some("online") => "online",
+                Some("stream") => "stream",
+                _ => continue, // plan.json is snapshotted readably below; manifest repeats hashes
+            };
+            let snapshot_name = format!("{name}__{}", path.split('/').nth(1).unwrap_or(&path));
+            insta::with_settings!({
+                snapshot_path => format!("../../snapshots/{stage}"),
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+            }, {
+                insta::assert_snapshot!(snapshot_name, String::from_utf8_lossy(&bytes));
+            });
+        }
+        let explain = featc(&["explain", example]);
+        assert!(explain.status.success());
+        insta::with_settings!({
+            snapshot_path => "../../snapshots/plan",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(name, String::from_utf8_lossy(&explain.stdout));
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
