@@ -23,9 +23,9 @@ impl Arity {
         match self {
             Arity::StarOrValue => format!("`{name}(*)` or `{name}(x)`"),
             Arity::Value => format!("`{name}(x)`"),
-            Arity::ValueAndLimit => format!(
-                "`{name}(x, n)` with `n` an integer literal from 1 to {MAX_LAST_N}"
-            ),
+            Arity::ValueAndLimit => {
+                format!("`{name}(x, n)` with `n` an integer literal from 1 to {MAX_LAST_N}")
+            }
         }
     }
 }
@@ -142,8 +142,14 @@ mod tests {
 
     #[test]
     fn count_star_and_count_value_differ() {
-        assert_eq!(AggFunc::from_call("count", CallArgs::Star), Ok(AggFunc::CountAll));
-        assert_eq!(AggFunc::from_call("count", CallArgs::Value), Ok(AggFunc::Count));
+        assert_eq!(
+            AggFunc::from_call("count", CallArgs::Star),
+            Ok(AggFunc::CountAll)
+        );
+        assert_eq!(
+            AggFunc::from_call("count", CallArgs::Value),
+            Ok(AggFunc::Count)
+        );
     }
 
     #[test]

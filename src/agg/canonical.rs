@@ -49,7 +49,9 @@ mod tests {
         assert_eq!(canonical_float(-f64::NAN).to_bits(), f64::NAN.to_bits());
         assert_eq!(canonical_float(-1.5), -1.5);
         assert!(matches!(canonical(&Value::Int(3)), Cow::Borrowed(_)));
-        assert!(matches!(canonical(&Value::Float(-0.0)), Cow::Owned(Value::Float(z)) if z.to_bits() == 0));
+        assert!(
+            matches!(canonical(&Value::Float(-0.0)), Cow::Owned(Value::Float(z)) if z.to_bits() == 0)
+        );
     }
 
     #[test]

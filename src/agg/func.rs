@@ -19,7 +19,9 @@ pub enum AggFunc {
     First,
     Last,
     /// `last_n(x, n)`: the `n` latest non-null values, newest first.
-    LastN { n: u32 },
+    LastN {
+        n: u32,
+    },
     CountDistinct,
     ApproxCountDistinct,
     StddevPop,
@@ -59,10 +61,7 @@ impl AggFunc {
 
     /// Whether `update` needs each event's real event time (the other aggregates ignore it).
     pub fn uses_event_time(&self) -> bool {
-        matches!(
-            self,
-            AggFunc::First | AggFunc::Last | AggFunc::LastN { .. }
-        )
+        matches!(self, AggFunc::First | AggFunc::Last | AggFunc::LastN { .. })
     }
 
     fn domain(&self) -> Domain {
@@ -190,14 +189,22 @@ mod tests {
             AggFunc::ApproxCountDistinct,
         ] {
             let reason = func.accepts(&list).unwrap_err();
-            assert!(reason.starts_with(&format!("`{}` takes", func.name())), "{reason}");
+            assert!(
+                reason.starts_with(&format!("`{}` takes", func.name())),
+                "{reason}"
+            );
         }
     }
 
     #[test]
     fn untyped_null_is_only_counted() {
         assert!(AggFunc::Count.accepts(&Type::Null).is_ok());
-        assert!(AggFunc::Last.accepts(&Type::Null).unwrap_err().contains("cast(null as T)"));
+        assert!(
+            AggFunc::Last
+                .accepts(&Type::Null)
+                .unwrap_err()
+                .contains("cast(null as T)")
+        );
     }
 
     #[test]
@@ -217,7 +224,11 @@ mod tests {
             (AggFunc::StddevPop, Some(decimal(5, 1)), "float?"),
         ];
         for (func, arg, expected) in cases {
-            assert_eq!(func.result_type(arg.as_ref()).to_string(), expected, "{func:?}");
+            assert_eq!(
+                func.result_type(arg.as_ref()).to_string(),
+                expected,
+                "{func:?}"
+            );
         }
     }
 

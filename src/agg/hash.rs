@@ -150,7 +150,10 @@ mod tests {
             hash_value(&Value::Decimal(150, 2)),
             hash_value(&Value::Decimal(15, 1))
         );
-        assert_eq!(hash_value(&Value::Float(-0.0)), hash_value(&Value::Float(0.0)));
+        assert_eq!(
+            hash_value(&Value::Float(-0.0)),
+            hash_value(&Value::Float(0.0))
+        );
         assert_eq!(
             hash_value(&Value::Float(f64::NAN)),
             hash_value(&Value::Float(-f64::NAN))
@@ -158,7 +161,10 @@ mod tests {
         assert_ne!(hash_value(&Value::Int(1)), hash_value(&Value::Timestamp(1)));
         assert_ne!(
             hash_value(&Value::List(vec![Value::String("ab".into())])),
-            hash_value(&Value::List(vec![Value::String("a".into()), Value::String("b".into())]))
+            hash_value(&Value::List(vec![
+                Value::String("a".into()),
+                Value::String("b".into())
+            ]))
         );
     }
 }

@@ -103,7 +103,9 @@ impl Hll {
             ));
         }
         if let Some(rank) = registers.iter().find(|rank| **rank > HLL_MAX_RANK) {
-            return Err(format!("holds a rank of {rank}, above the maximum {HLL_MAX_RANK}"));
+            return Err(format!(
+                "holds a rank of {rank}, above the maximum {HLL_MAX_RANK}"
+            ));
         }
         if registers.iter().all(|rank| *rank == 0) {
             return Ok(Hll::default());
@@ -157,7 +159,10 @@ mod tests {
         let mut too_high = vec![0; HLL_REGISTERS];
         too_high[7] = HLL_MAX_RANK + 1;
         assert!(Hll::from_registers(too_high).is_err());
-        assert_eq!(Hll::from_registers(vec![0; HLL_REGISTERS]), Ok(Hll::default()));
+        assert_eq!(
+            Hll::from_registers(vec![0; HLL_REGISTERS]),
+            Ok(Hll::default())
+        );
         assert_eq!(Hll::from_registers(Vec::new()), Ok(Hll::default()));
     }
 }

@@ -106,8 +106,11 @@ impl LatestN {
             return false;
         }
         let n = self.n as usize;
-        let mut merged = Vec::with_capacity(n.min(self.newest_first.len() + other.newest_first.len()));
-        let mut mine = std::mem::take(&mut self.newest_first).into_iter().peekable();
+        let mut merged =
+            Vec::with_capacity(n.min(self.newest_first.len() + other.newest_first.len()));
+        let mut mine = std::mem::take(&mut self.newest_first)
+            .into_iter()
+            .peekable();
         let mut theirs = other.newest_first.iter().peekable();
         while merged.len() < n {
             let take_mine = match (mine.peek(), theirs.peek()) {
@@ -129,7 +132,12 @@ impl LatestN {
 
     /// The values, newest first.
     pub fn values(&self) -> Value {
-        Value::List(self.newest_first.iter().map(|item| item.value.clone()).collect())
+        Value::List(
+            self.newest_first
+                .iter()
+                .map(|item| item.value.clone())
+                .collect(),
+        )
     }
 }
 
@@ -148,8 +156,20 @@ mod tests {
             keep_extreme(&mut first, time, &int(value), Ordering::Less);
             keep_extreme(&mut last, time, &int(value), Ordering::Greater);
         }
-        assert_eq!(first, Some(Stamped { time: 1, value: int(2) }));
-        assert_eq!(last, Some(Stamped { time: 5, value: int(9) }));
+        assert_eq!(
+            first,
+            Some(Stamped {
+                time: 1,
+                value: int(2)
+            })
+        );
+        assert_eq!(
+            last,
+            Some(Stamped {
+                time: 5,
+                value: int(9)
+            })
+        );
     }
 
     #[test]
@@ -158,7 +178,10 @@ mod tests {
         for (time, value) in [(1, 10), (4, 40), (2, 20), (4, 41), (3, 30), (0, 0)] {
             latest.offer(time, &int(value));
         }
-        assert_eq!(latest.values(), Value::List(vec![int(41), int(40), int(30)]));
+        assert_eq!(
+            latest.values(),
+            Value::List(vec![int(41), int(40), int(30)])
+        );
     }
 
     #[test]
@@ -177,9 +200,18 @@ mod tests {
     #[test]
     fn from_pairs_sorts_and_truncates() {
         let pairs = vec![
-            Stamped { time: 1, value: int(1) },
-            Stamped { time: 3, value: int(3) },
-            Stamped { time: 2, value: int(2) },
+            Stamped {
+                time: 1,
+                value: int(1),
+            },
+            Stamped {
+                time: 3,
+                value: int(3),
+            },
+            Stamped {
+                time: 2,
+                value: int(2),
+            },
         ];
         let latest = LatestN::from_pairs(2, pairs);
         assert_eq!(latest.values(), Value::List(vec![int(3), int(2)]));

@@ -43,6 +43,9 @@
 //! - **`stddev_pop`/`var_pop`** keep (count, mean, M2) merged with Chan's formula
 //!   ([`MergeRule::Moments`]); merging is exactly commutative.
 //! - **Lists** are taken only by `count(x)` (see [`AggFunc::accepts`]).
+//! - **serde.** `State` derives serde for checkpoints and debugging; serde_json parses floats
+//!   exactly only with its `float_roundtrip` feature. The portable, exact encoding is the
+//!   fields.
 //! - Values of the wrong variant (the caller validates events against the schema first) are
 //!   skipped by numeric states and stored as they are by the others.
 //!

@@ -2,13 +2,13 @@
 //! `merge` (two partial states: a commutative monoid with `State::new` as identity) and
 //! `finish` (the aggregate's value).
 
+use super::AggFunc;
 use super::canonical::{assign, canonical};
 use super::hll::Hll;
 use super::latest::{LatestN, Stamped, keep_extreme};
 use super::moments::Moments;
 use super::numeric::to_f64;
 use super::sum::Sum;
-use super::AggFunc;
 use crate::types::{Micros, Type, Value};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -25,7 +25,10 @@ pub enum State {
     Count(i64),
     Sum(Sum),
     /// `count` is the number of values in `sum`: `sum` is `None` exactly when it is 0.
-    Avg { sum: Sum, count: i64 },
+    Avg {
+        sum: Sum,
+        count: i64,
+    },
     Min(Option<Value>),
     Max(Option<Value>),
     /// The least (time, value) pair.
@@ -99,9 +102,7 @@ impl State {
             }
             State::Min(slot) => keep_bound(slot, &canonical(value), Ordering::Less),
             State::Max(slot) => keep_bound(slot, &canonical(value), Ordering::Greater),
-            State::First(slot) => {
-                keep_extreme(slot, event_time, &canonical(value), Ordering::Less)
-            }
+            State::First(slot) => keep_extreme(slot, event_time, &canonical(value), Ordering::Less),
             State::Last(slot) => {
                 keep_extreme(slot, event_time, &canonical(value), Ordering::Greater)
             }
@@ -280,7 +281,10 @@ mod tests {
     #[test]
     fn count_star_counts_nulls_and_count_x_does_not() {
         let events = [(1, Value::Null), (2, Value::Int(1)), (3, Value::Null)];
-        assert_eq!(folded(&AggFunc::CountAll, None, &events).finish(), Value::Int(3));
+        assert_eq!(
+            folded(&AggFunc::CountAll, None, &events).finish(),
+            Value::Int(3)
+        );
         assert_eq!(
             folded(&AggFunc::Count, Some(&Type::Int), &events).finish(),
             Value::Int(1)

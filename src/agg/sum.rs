@@ -14,7 +14,10 @@ pub enum Sum {
     Int(Option<i128>),
     Float(Option<CompensatedSum>),
     /// Of `decimal(p, scale)`s, unscaled at `scale`.
-    Decimal { scale: u8, unscaled: Option<i128> },
+    Decimal {
+        scale: u8,
+        unscaled: Option<i128>,
+    },
 }
 
 impl Sum {

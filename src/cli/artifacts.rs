@@ -1,7 +1,7 @@
 //! Every file `featc compile` writes, built in memory from the plan (SPEC section 2).
 //! Ordering is by path, contents are deterministic: the same input gives the same bytes.
 
-use crate::backend::{batch, stream};
+use crate::backend::{batch, online, stream};
 use crate::plan::Plan;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -43,7 +43,12 @@ pub fn build_artifacts(plan: &Plan) -> Result<Vec<Artifact>, ArtifactError> {
         })?;
         files.insert(path, sql);
 
-        // PENDING(online back end API): DDL and upsert texts.
+        let online = online::view_artifacts(plan, view).map_err(|e| ArtifactError {
+            path: format!("online/{}.*.sql", view.name),
+            message: e.to_string(),
+        })?;
+        files.insert(format!("online/{}.ddl.sql", view.name), online.ddl);
+        files.insert(format!("online/{}.upsert.sql", view.name), online.upsert);
 
         if let Some(spec) = stream::view_spec(plan, view) {
             files.insert(
@@ -59,7 +64,13 @@ pub fn build_artifacts(plan: &Plan) -> Result<Vec<Artifact>, ArtifactError> {
             message: e.to_string(),
         })?;
         files.insert(path, sql);
-        // PENDING(online back end API): the service lookup.
+
+        let path = format!("online/{}.lookup.sql", service.name);
+        let sql = online::service_lookup(plan, service).map_err(|e| ArtifactError {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        files.insert(path, sql);
     }
 
     let manifest = manifest(plan, &files);

@@ -165,7 +165,7 @@ fn source(out: &mut String, s: &Source) -> fmt::Result {
         format_duration(s.settle)
     )?;
     if let Some(b) = &s.batch {
-        write!(out, " batch={:?}:{}", b.format, b.path)?;
+        write!(out, " batch={}:{}", b.format.name(), b.path)?;
     }
     if let Some(st) = &s.stream {
         write!(out, " stream=kafka:{}", st.topic)?;
@@ -187,7 +187,7 @@ fn table(out: &mut String, t: &Table) -> fmt::Result {
         write!(out, " known_at={k}")?;
     }
     if let Some(b) = &t.batch {
-        write!(out, " batch={:?}:{}", b.format, b.path)?;
+        write!(out, " batch={}:{}", b.format.name(), b.path)?;
     }
     out.push('\n');
     Ok(())

@@ -52,6 +52,16 @@ pub enum BatchFormat {
     Csv,
 }
 
+impl BatchFormat {
+    /// As written in `.feat`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BatchFormat::Parquet => "parquet",
+            BatchFormat::Csv => "csv",
+        }
+    }
+}
+
 /// Where a source's or table's history is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Batch {

@@ -7,13 +7,17 @@ use crate::syntax::ast::{Expr, ExprKind, Ident};
 fn children(expr: &Expr) -> Vec<&Expr> {
     match &expr.kind {
         ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Star => Vec::new(),
-        ExprKind::Unary { expr, .. } | ExprKind::IsNull { expr, .. } | ExprKind::Cast { expr, .. } => {
+        ExprKind::Unary { expr, .. }
+        | ExprKind::IsNull { expr, .. }
+        | ExprKind::Cast { expr, .. } => {
             vec![expr]
         }
         ExprKind::Binary { left, right, .. } => vec![left, right],
         ExprKind::InList { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
         ExprKind::Like { expr, pattern, .. } => vec![expr, pattern],
-        ExprKind::Between { expr, low, high, .. } => vec![expr, low, high],
+        ExprKind::Between {
+            expr, low, high, ..
+        } => vec![expr, low, high],
         ExprKind::Case {
             operand,
             branches,
@@ -31,7 +35,10 @@ fn children(expr: &Expr) -> Vec<&Expr> {
 /// Every name the expression reads, in source order, with its span; the arguments of calls
 /// for which `skip_call` is true are not entered (the arguments of an aggregate are columns,
 /// not features).
-pub(crate) fn names<'e>(expr: &'e Expr, skip_call: &dyn Fn(&str) -> bool) -> Vec<(&'e [Ident], crate::source::Span)> {
+pub(crate) fn names<'e>(
+    expr: &'e Expr,
+    skip_call: &dyn Fn(&str) -> bool,
+) -> Vec<(&'e [Ident], crate::source::Span)> {
     let mut out = Vec::new();
     let mut stack = vec![expr];
     while let Some(e) = stack.pop() {

@@ -39,7 +39,10 @@ pub(crate) fn lower_entity(cx: &mut Cx, decl: &EntityDecl) -> (EntityInfo, Entit
             cx.report(
                 Diagnostic::error(
                     Code::DUPLICATE_MEMBER,
-                    format!("entity `{}` declares the key `{}` twice", decl.name.name, key.name.name),
+                    format!(
+                        "entity `{}` declares the key `{}` twice",
+                        decl.name.name, key.name.name
+                    ),
                 )
                 .at(key.name.span, "declared again here")
                 .with_label(first.name_span, "first declared here")

@@ -87,7 +87,10 @@ pub(crate) fn lower_source<'a>(
     (info, source)
 }
 
-pub(crate) fn lower_table<'a>(cx: &mut Cx, decl: &'a TableDecl) -> (InputInfo<'a>, crate::plan::Table) {
+pub(crate) fn lower_table<'a>(
+    cx: &mut Cx,
+    decl: &'a TableDecl,
+) -> (InputInfo<'a>, crate::plan::Table) {
     let clauses = collect_clauses(cx, InputKind::Table, &decl.name, &decl.clauses);
     let schema = lower_schema(cx, &decl.name, &clauses);
     let mut key = Vec::new();
@@ -159,7 +162,10 @@ fn collect_clauses<'a>(
                     Code::MISPLACED_CLAUSE,
                     format!("`{keyword}` is not allowed in a {}", kind.noun()),
                 )
-                .at(clause.span(), format!("not allowed in {} `{}`", kind.noun(), name.name))
+                .at(
+                    clause.span(),
+                    format!("not allowed in {} `{}`", kind.noun(), name.name),
+                )
                 .with_help(help),
             );
             continue;
@@ -168,11 +174,18 @@ fn collect_clauses<'a>(
             cx.report(
                 Diagnostic::error(
                     Code::MISPLACED_CLAUSE,
-                    format!("{} `{}` has more than one `{keyword}`", kind.noun(), name.name),
+                    format!(
+                        "{} `{}` has more than one `{keyword}`",
+                        kind.noun(),
+                        name.name
+                    ),
                 )
                 .at(clause.span(), "repeated here")
                 .with_label(first.span(), "first here")
-                .with_help(format!("a {} has one `{keyword}`: remove one of them", kind.noun())),
+                .with_help(format!(
+                    "a {} has one `{keyword}`: remove one of them",
+                    kind.noun()
+                )),
             );
             continue;
         }
@@ -207,9 +220,14 @@ fn lower_schema<'a>(
         Some(Clause::Schema { fields, .. }) => Schema::lower(cx, &name.name, fields),
         _ => {
             cx.report(
-                Diagnostic::error(Code::MISSING_CLAUSE, format!("`{}` has no `schema`", name.name))
-                    .at(name.span, "no `schema` clause")
-                    .with_help("declare its columns: `schema { user_id: string  event_ts: timestamp }`"),
+                Diagnostic::error(
+                    Code::MISSING_CLAUSE,
+                    format!("`{}` has no `schema`", name.name),
+                )
+                .at(name.span, "no `schema` clause")
+                .with_help(
+                    "declare its columns: `schema { user_id: string  event_ts: timestamp }`",
+                ),
             );
             Schema::default()
         }
@@ -244,10 +262,7 @@ fn missing_time_clause(cx: &mut Cx, schema: &Schema, name: &Ident, kind: InputKi
 /// Checks that a time column exists and is a non-null timestamp.
 fn time_column(cx: &mut Cx, schema: &Schema, owner: &Ident, keyword: &str, column: &Ident) {
     let Some(found) = schema.get(&column.name) else {
-        cx.report(
-            unknown_column(&column.name, owner, column.span, schema)
-                .with_label(owner.span, format!("`{}` is declared here", owner.name)),
-        );
+        cx.report(unknown_column(&column.name, owner, column.span, schema));
         return;
     };
     let Some(ty) = &found.ty else { return };
@@ -287,26 +302,42 @@ pub(crate) fn unknown_column(name: &str, owner: &Ident, span: Span, schema: &Sch
         format!("`{}` has no column `{name}`", owner.name),
     )
     .at(span, "unknown column")
-    .with_help(
-        did_you_mean(name, schema.names()).unwrap_or_else(|| {
-            let names: Vec<&str> = schema.names().collect();
-            if names.is_empty() {
-                format!("`{}` declares no columns", owner.name)
-            } else {
-                format!("the columns are {}", super::context::quoted_list(&names))
-            }
-        }),
-    )
+    .with_help(did_you_mean(name, schema.names()).unwrap_or_else(|| {
+        // a wide schema is summarised: the list is a reminder, not a reference
+        const SHOWN: usize = 8;
+        let names: Vec<&str> = schema.names().collect();
+        match names.len() {
+            0 => format!("`{}` declares no columns", owner.name),
+            n if n > SHOWN => format!(
+                "the columns include {} and {} more",
+                names[..SHOWN]
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                n - SHOWN
+            ),
+            _ => format!("the columns are {}", super::context::quoted_list(&names)),
+        }
+    }))
 }
 
-fn key_columns<'a>(cx: &mut Cx, schema: &Schema, owner: &Ident, columns: &'a [Ident]) -> Vec<&'a Ident> {
+fn key_columns<'a>(
+    cx: &mut Cx,
+    schema: &Schema,
+    owner: &Ident,
+    columns: &'a [Ident],
+) -> Vec<&'a Ident> {
     let mut key: Vec<&'a Ident> = Vec::new();
     for column in columns {
         if let Some(first) = key.iter().find(|k| k.name == column.name) {
             cx.report(
                 Diagnostic::error(
                     Code::DUPLICATE_MEMBER,
-                    format!("`{}` is listed twice in the key of `{}`", column.name, owner.name),
+                    format!(
+                        "`{}` is listed twice in the key of `{}`",
+                        column.name, owner.name
+                    ),
                 )
                 .at(column.span, "listed again here")
                 .with_label(first.span, "first listed here")
@@ -315,10 +346,7 @@ fn key_columns<'a>(cx: &mut Cx, schema: &Schema, owner: &Ident, columns: &'a [Id
             continue;
         }
         if schema.get(&column.name).is_none() {
-            cx.report(
-                unknown_column(&column.name, owner, column.span, schema)
-                    .with_label(owner.span, format!("`{}` is declared here", owner.name)),
-            );
+            cx.report(unknown_column(&column.name, owner, column.span, schema));
             continue;
         }
         key.push(column);
@@ -327,14 +355,22 @@ fn key_columns<'a>(cx: &mut Cx, schema: &Schema, owner: &Ident, columns: &'a [Id
 }
 
 fn batch(cx: &mut Cx, clauses: &BTreeMap<&'static str, &Clause>) -> Option<Batch> {
-    let Some(Clause::Batch { format, location, .. }) = clauses.get("batch") else {
+    let Some(Clause::Batch {
+        format, location, ..
+    }) = clauses.get("batch")
+    else {
         return None;
     };
     let format = match format.name.as_str() {
         "parquet" => BatchFormat::Parquet,
         "csv" => BatchFormat::Csv,
         other => {
-            cx.report(unknown_format(format, "batch format", &["parquet", "csv"], other));
+            cx.report(unknown_format(
+                format,
+                "batch format",
+                &["parquet", "csv"],
+                other,
+            ));
             return None;
         }
     };
@@ -343,7 +379,13 @@ fn batch(cx: &mut Cx, clauses: &BTreeMap<&'static str, &Clause>) -> Option<Batch
 }
 
 fn stream(cx: &mut Cx, clauses: &BTreeMap<&'static str, &Clause>) -> Option<Stream> {
-    let Some(Clause::Stream { kind, topic, format, .. }) = clauses.get("stream") else {
+    let Some(Clause::Stream {
+        kind,
+        topic,
+        format,
+        ..
+    }) = clauses.get("stream")
+    else {
         return None;
     };
     let mut ok = true;
@@ -352,7 +394,12 @@ fn stream(cx: &mut Cx, clauses: &BTreeMap<&'static str, &Clause>) -> Option<Stre
         ok = false;
     }
     if format.name != "json" {
-        cx.report(unknown_format(format, "stream format", &["json"], &format.name));
+        cx.report(unknown_format(
+            format,
+            "stream format",
+            &["json"],
+            &format.name,
+        ));
         ok = false;
     }
     ok.then(|| Stream {
@@ -362,14 +409,22 @@ fn stream(cx: &mut Cx, clauses: &BTreeMap<&'static str, &Clause>) -> Option<Stre
 }
 
 /// E0215 for an unsupported format, stream kind or store.
-pub(crate) fn unknown_format(at: &Ident, what: &str, supported: &[&str], found: &str) -> Diagnostic {
+pub(crate) fn unknown_format(
+    at: &Ident,
+    what: &str,
+    supported: &[&str],
+    found: &str,
+) -> Diagnostic {
     let list = super::context::quoted_list(supported);
     let help = match did_you_mean(found, supported.iter().copied()) {
         Some(suggestion) => format!("{suggestion} (supported: {list})"),
         None if supported.len() == 1 => format!("the only supported {what} is {list}"),
         None => format!("supported: {list}"),
     };
-    Diagnostic::error(Code::UNKNOWN_FORMAT, format!("unsupported {what} `{found}`"))
-        .at(at.span, format!("not a supported {what}"))
-        .with_help(help)
+    Diagnostic::error(
+        Code::UNKNOWN_FORMAT,
+        format!("unsupported {what} `{found}`"),
+    )
+    .at(at.span, format!("not a supported {what}"))
+    .with_help(help)
 }

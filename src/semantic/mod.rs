@@ -143,7 +143,10 @@ fn check_online_tables(cx: &mut Cx, views: &BTreeMap<&str, ViewInfo>) {
                     ),
                 )
                 .at(info.online_span, format!("`{table}` again"))
-                .with_label(owner.online_span, format!("`{table}` is the online table of `{}`", owner.view.name))
+                .with_label(
+                    owner.online_span,
+                    format!("`{table}` is the online table of `{}`", owner.view.name),
+                )
                 .with_help(format!(
                     "name another table for `{}`: `online postgres \"{}_features\"`",
                     info.view.name, info.view.name

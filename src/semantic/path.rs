@@ -34,7 +34,10 @@ pub(crate) fn resolve_batch_path(feat_file: &str, location: &str) -> String {
 fn is_absolute(location: &str) -> bool {
     let bytes = location.as_bytes();
     let windows_drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
-    location.starts_with('/') || location.starts_with('\\') || windows_drive || location.contains("://")
+    location.starts_with('/')
+        || location.starts_with('\\')
+        || windows_drive
+        || location.contains("://")
 }
 
 #[cfg(test)]
@@ -43,7 +46,10 @@ mod tests {
 
     #[test]
     fn locations_are_relative_to_the_declaring_file() {
-        assert_eq!(resolve_batch_path("sources.feat", "data/events"), "data/events");
+        assert_eq!(
+            resolve_batch_path("sources.feat", "data/events"),
+            "data/events"
+        );
         assert_eq!(
             resolve_batch_path("features/sources.feat", "data/events.parquet"),
             "features/data/events.parquet"
@@ -56,21 +62,36 @@ mod tests {
 
     #[test]
     fn climbing_above_the_root_keeps_the_dots() {
-        assert_eq!(resolve_batch_path("a.feat", "../shared/x.parquet"), "../shared/x.parquet");
+        assert_eq!(
+            resolve_batch_path("a.feat", "../shared/x.parquet"),
+            "../shared/x.parquet"
+        );
         assert_eq!(resolve_batch_path("f/a.feat", "../../x"), "../x");
         assert_eq!(resolve_batch_path("f/a.feat", ".."), ".");
     }
 
     #[test]
     fn absolute_paths_and_urls_are_kept() {
-        assert_eq!(resolve_batch_path("f/a.feat", "/data/events/*.parquet"), "/data/events/*.parquet");
-        assert_eq!(resolve_batch_path("f/a.feat", "s3://bucket/events/"), "s3://bucket/events/");
-        assert_eq!(resolve_batch_path("f/a.feat", "C:/data/x.csv"), "C:/data/x.csv");
+        assert_eq!(
+            resolve_batch_path("f/a.feat", "/data/events/*.parquet"),
+            "/data/events/*.parquet"
+        );
+        assert_eq!(
+            resolve_batch_path("f/a.feat", "s3://bucket/events/"),
+            "s3://bucket/events/"
+        );
+        assert_eq!(
+            resolve_batch_path("f/a.feat", "C:/data/x.csv"),
+            "C:/data/x.csv"
+        );
     }
 
     #[test]
     fn globs_and_trailing_slashes() {
-        assert_eq!(resolve_batch_path("f/a.feat", "./data/*.parquet"), "f/data/*.parquet");
+        assert_eq!(
+            resolve_batch_path("f/a.feat", "./data/*.parquet"),
+            "f/data/*.parquet"
+        );
         assert_eq!(resolve_batch_path("f/a.feat", "data/"), "f/data");
     }
 }

@@ -34,7 +34,10 @@ impl<'a> Schema<'a> {
                 cx.report(
                     Diagnostic::error(
                         Code::DUPLICATE_MEMBER,
-                        format!("column `{}` is declared twice in `{owner}`", field.name.name),
+                        format!(
+                            "column `{}` is declared twice in `{owner}`",
+                            field.name.name
+                        ),
                     )
                     .at(field.name.span, "declared again here")
                     .with_label(first.name.span, "first declared here")

@@ -68,7 +68,10 @@ pub(crate) fn lower_window(cx: &mut Cx, window: &WindowExpr) -> Option<Window> {
                 };
                 cx.report(
                     Diagnostic::error(Code::SLIDE_NOT_DIVISOR, message)
-                        .at(slide.span, format!("does not divide {}", format_duration(size_us)))
+                        .at(
+                            slide.span,
+                            format!("does not divide {}", format_duration(size_us)),
+                        )
                         .with_help(help),
                 );
                 return None;
@@ -96,7 +99,10 @@ pub(crate) fn lower_window(cx: &mut Cx, window: &WindowExpr) -> Option<Window> {
                         format_duration(size.micros),
                         format_duration(d)
                     ),
-                    None => "the window's tail moves by whole hops: pick a hop that divides the size".to_string(),
+                    None => {
+                        "the window's tail moves by whole hops: pick a hop that divides the size"
+                            .to_string()
+                    }
                 };
                 cx.report(
                     Diagnostic::error(
@@ -107,7 +113,10 @@ pub(crate) fn lower_window(cx: &mut Cx, window: &WindowExpr) -> Option<Window> {
                             format_duration(size.micros)
                         ),
                     )
-                    .at(hop.span, format!("does not divide {}", format_duration(size.micros)))
+                    .at(
+                        hop.span,
+                        format!("does not divide {}", format_duration(size.micros)),
+                    )
                     .with_help(help),
                 );
                 return None;

@@ -36,68 +36,109 @@ use syntax_error::FailedDecl;
 /// uppercase name, an integer or duration out of range) is reported and kept, with a stand-in
 /// value, so that later passes see the names it declares. Diagnostics are sorted by position.
 pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
-    let decl_starts = scan::decl_starts(text);
-    let too_deep = deep_regions(file, text, &decl_starts);
-    let mut decls = Vec::new();
-    let mut diags = Vec::new();
-    let mut pos = scan::skip_trivia(text, 0);
+    let mut run = Run::new(file, text);
+    // Editors on Windows may start a file with a byte order mark; it is not content.
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let mut pos = scan::skip_trivia(text, bom);
     while pos < text.len() {
-        let next_start = decl_starts
-            .get(decl_starts.partition_point(|&start| start <= pos))
+        pos = run.declaration_at(pos);
+    }
+    run.diags
+        .sort_by_key(|d| d.primary.as_ref().map(|label| label.span.start));
+    (ast::File { decls: run.decls }, run.diags)
+}
+
+/// The state of parsing one file.
+struct Run<'t> {
+    file: FileId,
+    text: &'t str,
+    /// Where the lines that start a declaration start: the places to resume after an error.
+    decl_starts: Vec<usize>,
+    /// The regions that nest too deeply to be given to pest, with their diagnostics.
+    too_deep: Vec<(Range<usize>, Diagnostic)>,
+    decls: Vec<ast::Decl>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'t> Run<'t> {
+    fn new(file: FileId, text: &'t str) -> Run<'t> {
+        let decl_starts = scan::decl_starts(text);
+        let too_deep = deep_regions(file, text, &decl_starts);
+        Run {
+            file,
+            text,
+            decl_starts,
+            too_deep,
+            decls: Vec::new(),
+            diags: Vec::new(),
+        }
+    }
+
+    /// Parses the declaration at `pos` (after trivia); returns where the next one may start.
+    fn declaration_at(&mut self, pos: usize) -> usize {
+        let text = self.text;
+        let next_start = self
+            .decl_starts
+            .get(self.decl_starts.partition_point(|&start| start <= pos))
             .copied();
-        if let Some((region, diagnostic)) = too_deep.iter().find(|(r, _)| r.contains(&pos)) {
-            diags.push(diagnostic.clone());
-            pos = scan::skip_trivia(text, region.end);
-            continue;
+        if let Some((region, diagnostic)) = self.too_deep.iter().find(|(r, _)| r.contains(&pos)) {
+            self.diags.push(diagnostic.clone());
+            return scan::skip_trivia(text, region.end);
         }
         // pest never sees a region that nests too deeply.
-        let limit = too_deep
+        let limit = self
+            .too_deep
             .iter()
             .map(|(region, _)| region.start)
             .find(|&start| start > pos)
             .unwrap_or(text.len());
         let Some(slice) = text.get(pos..limit) else {
-            diags.push(internal_error(file, pos));
-            break;
+            self.diags.push(internal_error(self.file, pos));
+            return text.len();
         };
         match FeatParser::parse(Rule::decl, slice) {
             Ok(mut pairs) => {
                 let Some(pair) = pairs.next() else {
-                    diags.push(internal_error(file, pos));
-                    break;
+                    self.diags.push(internal_error(self.file, pos));
+                    return text.len();
                 };
                 let end = pos + pair.as_span().end();
-                let builder = Builder::new(file, slice, pos);
+                let builder = Builder::new(self.file, slice, pos);
                 let decl = builder.decl(pair);
                 let found = builder.into_diagnostics();
                 match decl {
-                    Some(decl) => decls.push(decl),
-                    None if found.is_empty() => diags.push(internal_error(file, pos)),
+                    Some(decl) => self.decls.push(decl),
+                    None if found.is_empty() => self.diags.push(internal_error(self.file, pos)),
                     None => {}
                 }
-                diags.extend(found);
-                pos = scan::skip_trivia(text, end.max(pos + 1));
+                self.diags.extend(found);
+                scan::skip_trivia(text, end.max(pos + 1))
             }
             Err(error) => {
-                let region_end = next_start.unwrap_or(text.len()).min(limit);
                 let failed = FailedDecl {
-                    file,
+                    file: self.file,
                     text,
                     start: pos,
-                    region_end,
+                    region_end: next_start.unwrap_or(text.len()).min(limit),
                 };
-                diags.push(syntax_error::diagnose(&failed, &error));
-                pos = next_start.unwrap_or(text.len());
+                self.diags.push(syntax_error::diagnose(&failed, &error));
+                next_start.unwrap_or(text.len())
             }
         }
     }
-    diags.sort_by_key(|d| d.primary.as_ref().map(|label| label.span.start));
-    (ast::File { decls }, diags)
 }
 
 /// The regions between declaration starts that nest more than [`scan::MAX_NESTING`] deep,
 /// each with its diagnostic.
-fn deep_regions(file: FileId, text: &str, decl_starts: &[usize]) -> Vec<(Range<usize>, Diagnostic)> {
+fn deep_regions(
+    file: FileId,
+    text: &str,
+    decl_starts: &[usize],
+) -> Vec<(Range<usize>, Diagnostic)> {
     let bounds: Vec<usize> = std::iter::once(0)
         .chain(decl_starts.iter().copied().filter(|&start| start > 0))
         .chain(std::iter::once(text.len()))

@@ -1,42 +1,149 @@
-//! (being written) — temporary experiments
-use datafusion::prelude::*;
+//! The batch back end's statements, planned and executed by DataFusion on small hand-written
+//! data, against values worked out by hand from the SPEC's words.
 
-async fn show(ctx: &SessionContext, sql: &str) {
-    match ctx.sql(sql).await {
-        Ok(df) => {
-            let schema = df.schema().clone();
-            match df.collect().await {
-                Ok(batches) => {
-                    println!("SQL: {sql}\nSCHEMA: {:?}", schema.fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect::<Vec<_>>());
-                    println!("{}", datafusion::arrow::util::pretty::pretty_format_batches(&batches).unwrap());
-                }
-                Err(e) => println!("SQL: {sql}\nEXEC ERROR: {e}"),
-            }
-        }
-        Err(e) => println!("SQL: {sql}\nPLAN ERROR: {e}"),
-    }
+mod aggregates;
+mod examples;
+mod planning;
+mod training;
+mod udafs;
+mod windows;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch, new_empty_array};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::ScalarValue;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use featc::backend::batch::context::session_context;
+use featc::backend::batch::schema::input_schema;
+use featc::backend::batch::udaf::convert::{scalar_to_value, value_to_scalar};
+use featc::plan::{Field, Plan};
+use featc::source::SourceMap;
+use featc::types::{Micros, Value};
+use std::sync::Arc;
+
+/// The plan of a one-file project; panics with the diagnostics if it does not compile.
+pub fn plan_of(text: &str) -> Plan {
+    let mut sources = SourceMap::new();
+    sources.add("test.feat", text);
+    let (plan, diagnostics) = featc::project::analyze(&sources);
+    plan.unwrap_or_else(|| panic!("{diagnostics:#?}"))
 }
 
-#[tokio::test]
-async fn experiments() {
-    let ctx = SessionContext::new();
-    for sql in [
-        "SELECT * FROM generate_series(1, 3) AS o(j)",
-        "SELECT o.value FROM generate_series(1, 3) AS o",
-        "SELECT to_timestamp_micros(CAST(1000000 AS BIGINT)) AS t",
-        "SELECT arrow_cast(CAST(1000000 AS BIGINT), 'Timestamp(Microsecond, Some(\"UTC\"))') AS t",
-        "SELECT CAST(arrow_cast(CAST(1000000 AS BIGINT), 'Timestamp(Microsecond, Some(\"UTC\"))') AS BIGINT) AS t",
-        "SELECT date_bin(INTERVAL '15 minutes', arrow_cast(CAST(-1000000 AS BIGINT), 'Timestamp(Microsecond, Some(\"UTC\"))')) AS t",
-        "SELECT arrow_cast(CAST(1000000 AS BIGINT), 'Timestamp(Microsecond, Some(\"UTC\"))') = to_timestamp_micros(1000000) AS t",
-        "SELECT sum(x) FILTER (WHERE x > 10) AS s, avg(x) AS a, count(*) FILTER (WHERE x > 10) AS c, count(DISTINCT x) FILTER (WHERE x > 10) AS d FROM (VALUES (CAST(1 AS BIGINT)), (2)) AS t(x)",
-        "SELECT coalesce(CAST(NULL AS BIGINT[]), make_array()) AS l",
-        "SELECT coalesce(CAST(NULL AS BIGINT[]), CAST(make_array() AS BIGINT[])) AS l",
-        "SELECT CAST([] AS BIGINT[]) AS l",
-        "SELECT (-7) % 5 AS m",
-        "SELECT sum(x) FROM (VALUES (CAST(9223372036854775807 AS BIGINT)), (1)) AS t(x)",
-        "SELECT sum(x) AS s FROM (VALUES (CAST(1.5 AS DECIMAL(10,2))), (1)) AS t(x)",
-        "SELECT CAST(TIMESTAMP '2024-01-01T00:00:00Z' AS BIGINT) AS t",
-    ] {
-        show(&ctx, sql).await;
+/// Microseconds since the epoch of an RFC 3339 time.
+pub fn at(rfc3339: &str) -> Micros {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap_or_else(|e| panic!("{rfc3339}: {e}"))
+        .timestamp_micros()
+}
+
+pub fn ts(rfc3339: &str) -> Value {
+    Value::Timestamp(at(rfc3339))
+}
+
+pub fn s(text: &str) -> Value {
+    Value::String(text.to_string())
+}
+
+/// A context with featc's UDAFs and `partitions` target partitions.
+pub fn context(partitions: usize) -> SessionContext {
+    session_context(SessionConfig::new().with_target_partitions(partitions))
+}
+
+/// Registers `rows` (in the declared column order) as the table `name`, spread over
+/// `partitions` partitions of one batch each, round robin.
+pub fn register_rows(
+    ctx: &SessionContext,
+    name: &str,
+    fields: &[Field],
+    rows: &[Vec<Value>],
+    partitions: usize,
+) {
+    let schema: SchemaRef = input_schema(fields);
+    let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
+    for p in 0..partitions.max(1) {
+        let chunk: Vec<&Vec<Value>> = rows.iter().skip(p).step_by(partitions.max(1)).collect();
+        let columns: Vec<ArrayRef> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, field)| {
+                let scalars = chunk.iter().map(|row| {
+                    value_to_scalar(&row[i], field.data_type())
+                        .unwrap_or_else(|e| panic!("{name}.{}: {e}", field.name()))
+                });
+                let scalars: Vec<ScalarValue> = scalars.collect();
+                if scalars.is_empty() {
+                    return new_empty_array(field.data_type());
+                }
+                ScalarValue::iter_to_array(scalars)
+                    .unwrap_or_else(|e| panic!("{name}.{}: {e}", field.name()))
+            })
+            .collect();
+        let batch = RecordBatch::try_new(Arc::clone(&schema), columns)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        parts.push(vec![batch]);
     }
+    let table = MemTable::try_new(schema, parts).expect("a table of the declared schema");
+    ctx.register_table(name, Arc::new(table))
+        .expect("a new table name");
+}
+
+/// Registers an input of `plan` (a source or a table) with `rows`.
+pub fn register_input(ctx: &SessionContext, plan: &Plan, name: &str, rows: &[Vec<Value>]) {
+    let fields = plan
+        .source(name)
+        .map(|s| &s.fields)
+        .or_else(|| plan.table(name).map(|t| &t.fields))
+        .unwrap_or_else(|| panic!("no input `{name}`"));
+    register_rows(ctx, name, fields, rows, 2);
+}
+
+/// Runs `sql` and returns its column names and rows as values.
+pub async fn run(ctx: &SessionContext, sql: &str) -> (Vec<String>, Vec<Vec<Value>>) {
+    let frame = ctx
+        .sql(sql)
+        .await
+        .unwrap_or_else(|e| panic!("planning failed: {e}\n{sql}"));
+    let names = frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let batches = frame
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("execution failed: {e}\n{sql}"));
+    let mut rows = Vec::new();
+    for batch in &batches {
+        for row in 0..batch.num_rows() {
+            rows.push(
+                batch
+                    .columns()
+                    .iter()
+                    .map(|c| {
+                        let scalar = ScalarValue::try_from_array(c, row).expect("a cell");
+                        scalar_to_value(&scalar).expect("a featc value")
+                    })
+                    .collect(),
+            );
+        }
+    }
+    (names, rows)
+}
+
+/// A column of `rows` by name.
+pub fn column(names: &[String], rows: &[Vec<Value>], name: &str) -> Vec<Value> {
+    let index = names
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no column `{name}` in {names:?}"));
+    rows.iter().map(|r| r[index].clone()).collect()
+}
+
+/// A unique scratch directory for files a test writes.
+pub fn scratch_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("featc-batch-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
 }

@@ -78,5 +78,8 @@ fn small_sets_are_nearly_exact() {
         assert!((found - n).abs() <= 2, "{n} values estimated as {found}");
         exact += i32::from(found == n);
     }
-    assert!(exact >= 80, "only {exact} of 100 small sets were counted exactly");
+    assert!(
+        exact >= 80,
+        "only {exact} of 100 small sets were counted exactly"
+    );
 }

@@ -13,7 +13,13 @@ pub fn expected(func: &AggFunc, arg: &Type, events: &[Event]) -> Option<Value> {
     let values: Vec<&Value> = present.iter().map(|(_, v)| v).collect();
     let float_values: Vec<f64> = values.iter().map(|v| as_f64(v)).collect();
     let count = |n: usize| Value::Int(n as i64);
-    let null_if_empty = |value: Value| if values.is_empty() { Value::Null } else { value };
+    let null_if_empty = |value: Value| {
+        if values.is_empty() {
+            Value::Null
+        } else {
+            value
+        }
+    };
     Some(match func {
         AggFunc::CountAll => count(events.len()),
         AggFunc::Count => count(values.len()),
@@ -57,7 +63,11 @@ pub fn expected(func: &AggFunc, arg: &Type, events: &[Event]) -> Option<Value> {
         AggFunc::VarPop | AggFunc::StddevPop => null_if_empty({
             let n = float_values.len() as f64;
             let mean = float_values.iter().sum::<f64>() / n;
-            let variance = float_values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+            let variance = float_values
+                .iter()
+                .map(|x| (x - mean) * (x - mean))
+                .sum::<f64>()
+                / n;
             Value::Float(if *func == AggFunc::VarPop {
                 variance
             } else {
@@ -69,7 +79,11 @@ pub fn expected(func: &AggFunc, arg: &Type, events: &[Event]) -> Option<Value> {
 
 /// The number of distinct non-null values.
 pub fn exact_distinct(events: &[Event]) -> usize {
-    let mut values: Vec<&Value> = events.iter().map(|(_, v)| v).filter(|v| !v.is_null()).collect();
+    let mut values: Vec<&Value> = events
+        .iter()
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
+        .collect();
     values.sort();
     values.dedup();
     values.len()
@@ -94,9 +108,7 @@ fn as_f64(value: &Value) -> f64 {
     match value {
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
-        Value::Decimal(unscaled, scale) => {
-            *unscaled as f64 / 10f64.powi(i32::from(*scale))
-        }
+        Value::Decimal(unscaled, scale) => *unscaled as f64 / 10f64.powi(i32::from(*scale)),
         _ => 0.0,
     }
 }

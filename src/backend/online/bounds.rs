@@ -4,7 +4,7 @@
 
 use super::text::{floor_micros, micros_to_timestamptz, quote};
 use crate::plan::naming;
-use crate::plan::window::{EXACT, Window};
+use crate::plan::window::Window;
 use crate::types::{Micros, format_duration};
 
 /// A time relative to the lookup time `t`: `floor(t, d) + offset`, or `t + offset` when
@@ -45,6 +45,7 @@ impl Instant {
     }
 
     /// The instant's value at time `t`.
+    #[cfg(test)]
     pub fn at(&self, t: Micros) -> Micros {
         let base = match self.floor_to {
             Some(d) => crate::plan::window::floor(t, d),
@@ -113,72 +114,72 @@ pub fn levels(window: &Window) -> Vec<Level> {
     }
 }
 
-/// The `Window`'s name in the lookup's internal column names (`sliding(1h, 15m)`): quoted
-/// identifiers with a space or parenthesis can never collide with a `.feat` identifier.
-pub fn window_label(window: &Window) -> String {
-    window.to_string()
-}
-
-fn level_label(granularity: Micros) -> String {
-    if granularity == EXACT {
-        "exact".to_string()
-    } else {
-        format_duration(granularity)
-    }
-}
-
-/// The bound relation's column holding a level's lower or upper tile start.
-pub fn bound_column(window: &Window, granularity: Micros, end: &str) -> String {
-    naming::fit(&format!("{} {} {end}", window_label(window), level_label(granularity)))
+/// The instant as a column name of the bound relation, spelled like SPEC 1.5:
+/// `t`, `floor(t, 15m)`, `floor(t, 10m) - 2h`. Names with spaces and parentheses can never
+/// collide with a `.feat` identifier, and equal instants get equal names.
+pub fn instant_label(instant: &Instant) -> String {
+    let base = match instant.floor_to {
+        Some(d) => format!("floor(t, {})", format_duration(d)),
+        None => "t".to_string(),
+    };
+    let label = match instant.offset {
+        0 => base,
+        o if o < 0 => format!("{base} - {}", format_duration(-o)),
+        o => format!("{base} + {}", format_duration(o)),
+    };
+    naming::fit(&label)
 }
 
 /// The tile relation's flag column: whether a tile is part of `window` at `t`.
 pub fn member_column(window: &Window) -> String {
-    naming::fit(&format!("in {}", window_label(window)))
+    naming::fit(&format!("in {window}"))
 }
 
-/// `(tile."tile_us" = g AND tile."tile_start" >= bound."..." AND ...) OR ...`: whether a tile
-/// row belongs to the window at `t`, over the bound relation's columns.
-pub fn membership_sql(window: &Window, tile: &str, bound: &str) -> String {
+/// `(tile."tile_us" = g AND tile."tile_start" >= bound."..." AND ...)`, one term per level,
+/// to be joined with `OR`: whether a tile row belongs to the window at `t`, over the bound
+/// relation's columns.
+pub fn membership_terms(window: &Window, tile: &str, bound: &str) -> Vec<String> {
     let start = format!("{tile}.{}", quote(naming::TILE_START));
     let granularity = format!("{tile}.{}", quote(naming::TILE_GRANULARITY));
-    let terms: Vec<String> = levels(window)
+    levels(window)
         .iter()
         .map(|level| {
-            let g = level.granularity;
-            let mut parts = vec![format!("{granularity} = {g}")];
-            if level.from.is_some() {
+            let mut parts = vec![format!("{granularity} = {}", level.granularity)];
+            if let Some(from) = &level.from {
                 parts.push(format!(
                     "{start} >= {bound}.{}",
-                    quote(&bound_column(window, g, "from"))
+                    quote(&instant_label(from))
                 ));
             }
             parts.push(format!(
                 "{start} < {bound}.{}",
-                quote(&bound_column(window, g, "until"))
+                quote(&instant_label(&level.until))
             ));
             format!("({})", parts.join(" AND "))
         })
-        .collect();
-    terms.join(" OR ")
+        .collect()
 }
 
-/// The bound relation's columns for `window`: `(name, timestamptz expression of t)`.
-pub fn bound_columns(window: &Window, t_sql: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for level in levels(window) {
-        if let Some(from) = level.from {
-            out.push((
-                bound_column(window, level.granularity, "from"),
-                from.timestamptz_sql(t_sql),
-            ));
+/// The bound relation's columns for `windows`: every distinct instant their levels use, `t`
+/// first, each as `(name, timestamptz expression of t)` given `t` in bigint microseconds.
+pub fn bound_columns(windows: &[Window], t_sql: &str) -> Vec<(String, String)> {
+    let mut instants = vec![Instant::T];
+    for level in windows.iter().flat_map(levels) {
+        for instant in level.from.into_iter().chain([level.until]) {
+            if !instants.contains(&instant) {
+                instants.push(instant);
+            }
         }
-        out.push((
-            bound_column(window, level.granularity, "until"),
-            level.until.timestamptz_sql(t_sql),
-        ));
     }
-    out
+    instants
+        .iter()
+        .map(|i| (instant_label(i), i.timestamptz_sql(t_sql)))
+        .collect()
+}
+
+/// The bound column of `t` itself: no level reads a tile starting at or after it.
+pub fn t_label() -> String {
+    instant_label(&Instant::T)
 }
 
 /// The earliest tile start any level of `window` reads (`None` for lifetime).
@@ -209,7 +210,10 @@ mod tests {
                 size: 2 * H,
                 hop: 10 * M,
             },
-            Window::Rolling { size: 7 * D, hop: H },
+            Window::Rolling {
+                size: 7 * D,
+                hop: H,
+            },
             Window::Rolling {
                 size: 30 * D,
                 hop: D,
@@ -243,14 +247,33 @@ mod tests {
             slide: 15 * M,
         };
         assert_eq!(
-            membership_sql(&w, "tile", "bound"),
-            r#"(tile."tile_us" = 900000000 AND tile."tile_start" >= bound."sliding(1h, 15m) 15m from" AND tile."tile_start" < bound."sliding(1h, 15m) 15m until")"#
+            membership_terms(&w, "tile", "bound").concat(),
+            r#"(tile."tile_us" = 900000000 AND tile."tile_start" >= bound."floor(t, 15m) - 1h" AND tile."tile_start" < bound."floor(t, 15m)")"#
         );
-        let bounds = bound_columns(&w, "t");
-        assert_eq!(bounds[1].1, "to_timestamp(0) + ((t - ((t % 900000000) + 900000000) % 900000000)) * interval '1 microsecond'");
+        let bounds = bound_columns(&[w, Window::Lifetime], "c.t");
+        let names: Vec<&str> = bounds.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "t",
+                "floor(t, 15m) - 1h",
+                "floor(t, 15m)",
+                "floor(t, 1d)",
+                "floor(t, 1h)",
+                "floor(t, 1m)"
+            ]
+        );
         assert_eq!(
             bounds[0].1,
-            "to_timestamp(0) + ((t - ((t % 900000000) + 900000000) % 900000000) - 3600000000) * interval '1 microsecond'"
+            "to_timestamp(0) + c.t * interval '1 microsecond'"
+        );
+        assert_eq!(
+            bounds[1].1,
+            "to_timestamp(0) + ((c.t - ((c.t % 900000000) + 900000000) % 900000000) - 3600000000) * interval '1 microsecond'"
+        );
+        assert_eq!(
+            bounds[2].1,
+            "to_timestamp(0) + (c.t - ((c.t % 900000000) + 900000000) % 900000000) * interval '1 microsecond'"
         );
     }
 }

@@ -6,9 +6,11 @@ use super::error::OnlineError;
 use super::layout::{StorageKind, ViewLayout};
 use super::render::{SYSTEM, TABLE, render};
 use super::text::provenance;
+use crate::plan::window::EXACT;
 use crate::plan::{View, naming};
 use crate::types::format_duration;
 use minijinja::context;
+use minijinja::value::{Serde, Value};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -50,9 +52,9 @@ pub fn view_ddl(view: &View, layout: &ViewLayout) -> Result<String, OnlineError>
             system => system_ddl()?,
             provenance => provenance("view", &view.name, &view.location),
             description => describe(layout),
-            table => layout.table,
-            columns => columns,
-            primary_key => layout.primary_key,
+            table => &layout.table,
+            columns => Value::from(Serde(&columns)),
+            primary_key => &layout.primary_key,
         },
     )
 }
@@ -63,19 +65,20 @@ pub fn describe(layout: &ViewLayout) -> Vec<String> {
         StorageKind::Tiles { ladder } => {
             let ladder: Vec<String> = ladder
                 .iter()
-                .map(|&g| format!("{} ({g})", format_duration(g)))
+                .map(|&g| match g {
+                    EXACT => "1 (exact event times)".to_string(),
+                    g => format!("{g} ({})", format_duration(g)),
+                })
                 .collect();
             vec![
                 format!(
-                    "One row per key and tile: `{}` is the tile's first event time and `{}` its",
+                    "One row per key and tile: `{}` is the first event time the tile covers, `{}` its",
                     naming::TILE_START,
                     naming::TILE_GRANULARITY
                 ),
-                format!(
-                    "granularity in µs, one of {}; every event is merged into one tile per granularity.",
-                    ladder.join(", ")
-                ),
-                "Columns `<feature>__<field>` hold the partial state of each aggregate.".into(),
+                "granularity in microseconds; every event is merged into one tile of each granularity:".into(),
+                format!("  {}.", ladder.join(", ")),
+                "Columns `<feature>__<field>` hold the partial state of each aggregate feature.".into(),
             ]
         }
         StorageKind::Rows => vec![

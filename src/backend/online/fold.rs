@@ -102,7 +102,11 @@ pub fn read_aggregate(
             )
         }
         AggFunc::First | AggFunc::Last => {
-            let direction = if aggregate.func == AggFunc::First { "" } else { " DESC" };
+            let direction = if aggregate.func == AggFunc::First {
+                ""
+            } else {
+                " DESC"
+            };
             let collate = value_type()?.order_collation();
             one(
                 "value",
@@ -179,17 +183,23 @@ fn sum_read(
     match arg {
         Some(Type::Int) => (
             format!("sum({}) {filter}", tile("sum")),
-            format!(
-                "least(greatest({merged_sum}, {}), {})::bigint",
-                i64::MIN,
-                i64::MAX
+            clamp(
+                merged_sum,
+                &i64::MIN.to_string(),
+                &i64::MAX.to_string(),
+                "bigint",
             ),
         ),
         Some(Type::Decimal { scale, .. }) => {
             let max = decimal38_max(*scale);
             (
                 format!("sum({}) {filter}", tile("sum")),
-                format!("least(greatest({merged_sum}, -{max}), {max})::numeric(38,{scale})"),
+                clamp(
+                    merged_sum,
+                    &format!("-{max}"),
+                    &max,
+                    &format!("numeric(38,{scale})"),
+                ),
             )
         }
         _ => (
@@ -225,6 +235,14 @@ fn sum_as_float(arg: Option<&Type>, merged_sum: &str) -> String {
         }
         _ => format!("featc_compensated_value({merged_sum})"),
     }
+}
+
+/// `sum` saturated to `[min, max]` and cast to `ty`; null stays null (unlike `least`/`greatest`,
+/// which ignore nulls).
+fn clamp(sum: &str, min: &str, max: &str, ty: &str) -> String {
+    format!(
+        "(CASE WHEN {sum} < {min} THEN {min} WHEN {sum} > {max} THEN {max} ELSE {sum} END)::{ty}"
+    )
 }
 
 /// ±(10^38 − 1) at scale `s`: the range of `decimal(38, s)`.

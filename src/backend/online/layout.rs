@@ -33,6 +33,9 @@ pub enum ColumnRole {
         func: AggFunc,
         /// The aggregate's argument type (`None` for `count(*)`).
         arg: Option<Type>,
+        /// The field's position in the state's encoding: this column holds
+        /// `state.to_fields()[index]`.
+        index: usize,
         field: StateField,
     },
     /// When a table row comes into force.
@@ -106,7 +109,7 @@ pub fn view_layout(plan: &Plan, view: &View) -> Result<ViewLayout, OnlineError> 
                 role: ColumnRole::TileGranularity,
             });
             for (feature, aggregate) in view.aggregates() {
-                for field in aggregate_fields(aggregate) {
+                for (index, field) in aggregate_fields(aggregate).into_iter().enumerate() {
                     columns.push(Column {
                         name: naming::state_column(&feature.name, field.suffix),
                         ty: PgType::of_field(&field.ty)?,
@@ -115,6 +118,7 @@ pub fn view_layout(plan: &Plan, view: &View) -> Result<ViewLayout, OnlineError> 
                             feature: feature.name.clone(),
                             func: aggregate.func.clone(),
                             arg: aggregate_arg_type(aggregate).cloned(),
+                            index,
                             field,
                         },
                     });

@@ -45,16 +45,24 @@ fn merge_sql(
     let b = |name: &str| format!("{INCOMING}.{}", quote(name));
     let sibling = |suffix: &str| -> Result<&Column, OnlineError> {
         let name = naming::state_column(feature, suffix);
-        layout.column(&name).ok_or_else(|| OnlineError::StateLayout {
-            feature: feature.to_string(),
-            reason: format!("the merge of `{}` needs a `{suffix}` field", column.name),
-        })
+        layout
+            .column(&name)
+            .ok_or_else(|| OnlineError::StateLayout {
+                feature: feature.to_string(),
+                reason: format!("the merge of `{}` needs a `{suffix}` field", column.name),
+            })
     };
     let this = column.name.as_str();
     Ok(match rule {
         MergeRule::Add => format!("{} + {}", a(this), b(this)),
         MergeRule::AddNullable => {
-            format!("coalesce({} + {}, {}, {})", a(this), b(this), a(this), b(this))
+            format!(
+                "coalesce({} + {}, {}, {})",
+                a(this),
+                b(this),
+                a(this),
+                b(this)
+            )
         }
         MergeRule::Least => format!("least({}, {})", a(this), b(this)),
         MergeRule::Greatest => format!("greatest({}, {})", a(this), b(this)),
@@ -73,7 +81,11 @@ fn merge_sql(
             let ts = &sibling("ts")?.name;
             let value = sibling("value")?;
             let collate = value.ty.order_collation();
-            let op = if rule == MergeRule::EarliestPair { "<" } else { ">" };
+            let op = if rule == MergeRule::EarliestPair {
+                "<"
+            } else {
+                ">"
+            };
             format!(
                 "CASE WHEN {a_ts} IS NULL OR ({b_ts}, {b_value}{collate}) {op} ({a_ts}, {a_value}{collate}) THEN {b_this} ELSE {a_this} END",
                 a_ts = a(ts),
@@ -87,7 +99,11 @@ fn merge_sql(
         MergeRule::LatestN { n } => {
             let times = &sibling("times")?.name;
             let values = sibling("values")?;
-            let pick = if this == times.as_str() { "time" } else { "value" };
+            let pick = if this == times.as_str() {
+                "time"
+            } else {
+                "value"
+            };
             format!(
                 "ARRAY(SELECT pair.{pick} FROM unnest({a_t} || {b_t}, {a_v} || {b_v}) AS pair(time, value) ORDER BY pair.time DESC, pair.value{collate} DESC LIMIT {n})",
                 a_t = a(times),

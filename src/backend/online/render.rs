@@ -41,10 +41,12 @@ fn environment() -> Result<&'static Environment<'static>, OnlineError> {
         }
         Ok(env)
     });
-    built.as_ref().map_err(|(template, message)| OnlineError::Template {
-        template,
-        source: minijinja::Error::new(minijinja::ErrorKind::SyntaxError, message.clone()),
-    })
+    built
+        .as_ref()
+        .map_err(|(template, message)| OnlineError::Template {
+            template,
+            source: minijinja::Error::new(minijinja::ErrorKind::SyntaxError, message.clone()),
+        })
 }
 
 /// Renders `template` with `context` (a serde-serialisable value).

@@ -18,7 +18,30 @@ pub fn quote(name: &str) -> String {
 /// times an integer-valued double is rounded back to whole microseconds) for times up to
 /// 2^53 µs, the year 2255.
 pub fn micros_to_timestamptz(micros_sql: &str) -> String {
-    format!("to_timestamp(0) + ({micros_sql}) * interval '1 microsecond'")
+    format!(
+        "to_timestamp(0) + {} * interval '1 microsecond'",
+        operand(micros_sql)
+    )
+}
+
+/// `expr` as an operand of a binary operator: parenthesised unless it is a single term (no
+/// space outside parentheses).
+fn operand(expr: &str) -> String {
+    let mut depth = 0i32;
+    let mut top_level_space = false;
+    for c in expr.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ' ' if depth == 0 => top_level_space = true,
+            _ => {}
+        }
+    }
+    if top_level_space {
+        format!("({expr})")
+    } else {
+        expr.to_string()
+    }
 }
 
 /// Microseconds since the epoch from a `timestamptz` expression: `extract` returns an exact
@@ -39,7 +62,10 @@ pub fn floor_micros(t_sql: &str, d: Micros) -> String {
 
 /// `-- featc: view user_activity (views.feat:12)`: where a statement comes from.
 pub fn provenance(kind: &str, name: &str, location: &Location) -> String {
-    format!("-- featc: {kind} {name} ({}:{})", location.file, location.line)
+    format!(
+        "-- featc: {kind} {name} ({}:{})",
+        location.file, location.line
+    )
 }
 
 #[cfg(test)]
@@ -51,6 +77,23 @@ mod tests {
         assert_eq!(quote("user_id"), r#""user_id""#);
         assert_eq!(quote(r#"a"b"#), r#""a""b""#);
         assert_eq!(quote("in sliding(1h, 15m)"), r#""in sliding(1h, 15m)""#);
+    }
+
+    #[test]
+    fn conversions_parenthesise_compound_operands_only() {
+        let ts = |e: &str| micros_to_timestamptz(e);
+        assert_eq!(
+            ts("c.t"),
+            "to_timestamp(0) + c.t * interval '1 microsecond'"
+        );
+        assert_eq!(
+            ts("(a - b)"),
+            "to_timestamp(0) + (a - b) * interval '1 microsecond'"
+        );
+        assert_eq!(
+            ts("(a) - b"),
+            "to_timestamp(0) + ((a) - b) * interval '1 microsecond'"
+        );
     }
 
     #[test]

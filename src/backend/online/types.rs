@@ -120,7 +120,11 @@ impl PgType {
             Scalar::Numeric(None) => "numeric".to_string(),
             Scalar::Bytea => "bytea".to_string(),
         };
-        if self.array { format!("{scalar}[]") } else { scalar }
+        if self.array {
+            format!("{scalar}[]")
+        } else {
+            scalar
+        }
     }
 
     /// Whether values compare by a collation (strings, and arrays of strings).
@@ -188,7 +192,10 @@ mod tests {
             .unwrap(),
             "numeric(12,2)"
         );
-        assert_eq!(sql(Type::List(Box::new(Type::String))).unwrap(), "text[] COLLATE \"C\"");
+        assert_eq!(
+            sql(Type::List(Box::new(Type::String))).unwrap(),
+            "text[] COLLATE \"C\""
+        );
         assert!(sql(Type::List(Box::new(Type::List(Box::new(Type::Int))))).is_err());
         assert!(sql(Type::Null).is_err());
     }

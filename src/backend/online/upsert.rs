@@ -8,6 +8,7 @@ use super::render::{UPSERT, render};
 use super::text::{provenance, quote};
 use crate::plan::{View, naming};
 use minijinja::context;
+use minijinja::value::{Serde, Value};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -57,8 +58,10 @@ pub fn view_upsert(view: &View, layout: &ViewLayout) -> Result<String, OnlineErr
         .map(|(column, sql)| Assignment { column, sql })
         .collect();
     let mut description = vec![
-        "Merges a batch: parameter $i is an array of column i's values (in the column list below),".to_string(),
-        "one element per row. No primary key may occur twice in one batch: pre-merge duplicates.".to_string(),
+        "Merges a batch: parameter $i is an array of column i's values (in the column list below),"
+            .to_string(),
+        "one element per row. No primary key may occur twice in one batch: pre-merge duplicates."
+            .to_string(),
     ];
     if layout.kind == StorageKind::Rows {
         description.push(format!(
@@ -71,10 +74,10 @@ pub fn view_upsert(view: &View, layout: &ViewLayout) -> Result<String, OnlineErr
         context! {
             provenance => provenance("view", &view.name, &view.location),
             description => description,
-            table => layout.table,
-            columns => params,
-            primary_key => layout.primary_key,
-            assignments => assignments,
+            table => &layout.table,
+            columns => Value::from(Serde(&params)),
+            primary_key => &layout.primary_key,
+            assignments => Value::from(Serde(&assignments)),
             condition => condition,
         },
     )

@@ -31,7 +31,13 @@ fn targets(from: &Type) -> Vec<&'static str> {
         ("string", Type::String),
         ("int", Type::Int),
         ("float", Type::Float),
-        ("decimal(p, s)", Type::Decimal { precision: 38, scale: 0 }),
+        (
+            "decimal(p, s)",
+            Type::Decimal {
+                precision: 38,
+                scale: 0,
+            },
+        ),
         ("bool", Type::Bool),
         ("timestamp", Type::Timestamp),
         ("date", Type::Date),
@@ -50,14 +56,19 @@ pub(super) fn cast(cx: &mut Cx, operand: Operand, to: Type, type_span: Span) -> 
         let help = if options.is_empty() {
             format!("a `{from}` cannot be converted")
         } else {
-            let list: Vec<String> = options.iter().map(|t| format!("`{t}`")).collect();
-            format!("a `{from}` can be cast to {}", list.join(", "))
+            format!(
+                "a `{from}` can be cast to {}",
+                crate::semantic::context::quoted_list(&options).replace(" and ", " or ")
+            )
         };
         cx.report(
-            Diagnostic::error(Code::INVALID_CAST, format!("cannot cast `{from}` to `{to}`"))
-                .at(operand.ast.span, format!("this is `{from}`"))
-                .with_label(type_span, "no conversion to this type")
-                .with_help(help),
+            Diagnostic::error(
+                Code::INVALID_CAST,
+                format!("cannot cast `{from}` to `{to}`"),
+            )
+            .at(operand.ast.span, format!("this is `{from}`"))
+            .with_label(type_span, "no conversion to this type")
+            .with_help(help),
         );
         return None;
     }

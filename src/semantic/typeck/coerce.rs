@@ -23,10 +23,9 @@ pub(crate) fn common_type(a: &Type, b: &Type) -> Option<Type> {
         | (Type::Decimal { .. }, Type::Float)
         | (Type::Float, Type::Decimal { .. }) => Some(Type::Float),
         (Type::Int, Type::Decimal { precision, scale })
-        | (Type::Decimal { precision, scale }, Type::Int) => Some(decimal_union(
-            (INT_DECIMAL_DIGITS, 0),
-            (*precision, *scale),
-        )),
+        | (Type::Decimal { precision, scale }, Type::Int) => {
+            Some(decimal_union((INT_DECIMAL_DIGITS, 0), (*precision, *scale)))
+        }
         (
             Type::Decimal {
                 precision: p1,
@@ -38,7 +37,11 @@ pub(crate) fn common_type(a: &Type, b: &Type) -> Option<Type> {
             },
         ) => Some(decimal_union((*p1, *s1), (*p2, *s2))),
         (Type::List(x), Type::List(y)) if **x == Type::Null || **y == Type::Null => {
-            Some(Type::List(Box::new(if **x == Type::Null { (**y).clone() } else { (**x).clone() })))
+            Some(Type::List(Box::new(if **x == Type::Null {
+                (**y).clone()
+            } else {
+                (**x).clone()
+            })))
         }
         _ => None,
     }
@@ -70,9 +73,10 @@ pub(crate) fn coerce(expr: Expr, to: &Type) -> Expr {
     }
     let nullable = expr.ty.nullable;
     match expr.kind {
-        ExprKind::Literal(Value::Null) => {
-            Expr::new(ExprKind::Literal(Value::Null), ColumnType::nullable(to.clone()))
-        }
+        ExprKind::Literal(Value::Null) => Expr::new(
+            ExprKind::Literal(Value::Null),
+            ColumnType::nullable(to.clone()),
+        ),
         ExprKind::Literal(Value::Int(i)) if *to == Type::Float && i.unsigned_abs() < (1 << 53) => {
             Expr::new(
                 ExprKind::Literal(Value::Float(i as f64)),
@@ -121,7 +125,10 @@ mod tests {
                 scale: 2
             })
         );
-        assert_eq!(common_type(&decimal(12, 2), &Type::Float), Some(Type::Float));
+        assert_eq!(
+            common_type(&decimal(12, 2), &Type::Float),
+            Some(Type::Float)
+        );
         assert_eq!(
             common_type(&decimal(10, 4), &decimal(20, 1)),
             Some(Type::Decimal {
@@ -146,12 +153,24 @@ mod tests {
 
     #[test]
     fn coercion_rewrites_literals_and_casts_the_rest() {
-        let one = Expr::new(ExprKind::Literal(Value::Int(1)), ColumnType::required(Type::Int));
+        let one = Expr::new(
+            ExprKind::Literal(Value::Int(1)),
+            ColumnType::required(Type::Int),
+        );
         let as_float = coerce(one, &Type::Float);
         assert_eq!(as_float.kind, ExprKind::Literal(Value::Float(1.0)));
-        let column = Expr::new(ExprKind::Column("n".into()), ColumnType::nullable(Type::Int));
+        let column = Expr::new(
+            ExprKind::Column("n".into()),
+            ColumnType::nullable(Type::Int),
+        );
         let cast = coerce(column, &Type::Float);
-        assert!(matches!(cast.kind, ExprKind::Cast { to: Type::Float, .. }));
+        assert!(matches!(
+            cast.kind,
+            ExprKind::Cast {
+                to: Type::Float,
+                ..
+            }
+        ));
         assert_eq!(cast.ty, ColumnType::nullable(Type::Float));
     }
 }

@@ -68,7 +68,13 @@ fn signature(func: ScalarFunc) -> Signature {
 }
 
 /// Reports a call with the wrong number of arguments; true when the count is right.
-pub(super) fn check_arity(cx: &mut Cx, func: ScalarFunc, name: &ast::Ident, call_span: Span, count: usize) -> bool {
+pub(super) fn check_arity(
+    cx: &mut Cx,
+    func: ScalarFunc,
+    name: &ast::Ident,
+    call_span: Span,
+    count: usize,
+) -> bool {
     let sig = signature(func);
     if count >= sig.min && sig.max.is_none_or(|max| count <= max) {
         return true;
@@ -101,7 +107,11 @@ fn arg_error(cx: &mut Cx, func: ScalarFunc, arg: &Operand, expected: &str, help:
     cx.report(
         Diagnostic::error(
             Code::FUNCTION_TYPE,
-            format!("`{}` takes {expected}, found `{}`", func.name(), arg.expr.ty.ty),
+            format!(
+                "`{}` takes {expected}, found `{}`",
+                func.name(),
+                arg.expr.ty.ty
+            ),
         )
         .at(arg.ast.span, format!("this is `{}`", arg.expr.ty.ty))
         .with_help(help),
@@ -156,10 +166,20 @@ pub(super) fn scalar_call(cx: &mut Cx, func: ScalarFunc, mut args: Vec<Operand>)
             let value = args.remove(0);
             if !matches!(value.expr.ty.ty, Type::String | Type::Null) {
                 let text = cx.snippet(value.ast.span);
-                arg_error(cx, func, &value, "a string", format!("cast it: `cast({text} as string)`"));
+                arg_error(
+                    cx,
+                    func,
+                    &value,
+                    "a string",
+                    format!("cast it: `cast({text} as string)`"),
+                );
                 return None;
             }
-            let result = if func == ScalarFunc::Length { Type::Int } else { Type::String };
+            let result = if func == ScalarFunc::Length {
+                Type::Int
+            } else {
+                Type::String
+            };
             let nullable = value.expr.ty.nullable;
             Some(call(
                 func,
@@ -217,7 +237,10 @@ fn unify(cx: &mut Cx, func: ScalarFunc, args: &[Operand], ordered: bool) -> Opti
                 func,
                 arg,
                 "values with an order",
-                format!("`{}` compares its arguments; lists cannot be compared", func.name()),
+                format!(
+                    "`{}` compares its arguments; lists cannot be compared",
+                    func.name()
+                ),
             );
             ok = false;
             continue;

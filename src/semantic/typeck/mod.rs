@@ -59,7 +59,10 @@ pub(crate) fn check(cx: &mut Cx, names: &mut dyn Names, expr: &ast::Expr) -> Typ
             let (l, r) = (check(cx, names, left), check(cx, names, right));
             operators::binary(cx, *op, operand(left, l?), operand(right, r?))
         }
-        ast::ExprKind::IsNull { expr: inner, negated } => {
+        ast::ExprKind::IsNull {
+            expr: inner,
+            negated,
+        } => {
             let typed = check(cx, names, inner)?;
             Some(Expr::new(
                 ExprKind::IsNull {
@@ -94,13 +97,25 @@ pub(crate) fn check(cx: &mut Cx, names: &mut dyn Names, expr: &ast::Expr) -> Typ
         } => {
             let e = check(cx, names, inner);
             let (l, h) = (check(cx, names, low), check(cx, names, high));
-            operators::between(cx, operand(inner, e?), operand(low, l?), operand(high, h?), *negated)
+            operators::between(
+                cx,
+                operand(inner, e?),
+                operand(low, l?),
+                operand(high, h?),
+                *negated,
+            )
         }
         ast::ExprKind::Case {
             operand: subject,
             branches,
             else_result,
-        } => case(cx, names, subject.as_deref(), branches, else_result.as_deref()),
+        } => case(
+            cx,
+            names,
+            subject.as_deref(),
+            branches,
+            else_result.as_deref(),
+        ),
         ast::ExprKind::Call { name, args } => call(cx, names, expr, name, args),
         ast::ExprKind::Cast { expr: inner, ty } => {
             let typed = check(cx, names, inner);
@@ -115,7 +130,11 @@ fn operand(ast: &ast::Expr, expr: Expr) -> Operand<'_> {
 }
 
 /// Types every expression (reporting every error), then `None` if any failed.
-fn check_all<'e>(cx: &mut Cx, names: &mut dyn Names, exprs: &'e [ast::Expr]) -> Option<Vec<Operand<'e>>> {
+fn check_all<'e>(
+    cx: &mut Cx,
+    names: &mut dyn Names,
+    exprs: &'e [ast::Expr],
+) -> Option<Vec<Operand<'e>>> {
     let typed: Vec<Typed> = exprs.iter().map(|e| check(cx, names, e)).collect();
     exprs
         .iter()
@@ -195,14 +214,20 @@ const FUNCTION_ALIASES: [(&str, &str); 11] = [
     ("nvl", "coalesce"),
 ];
 
-fn call(cx: &mut Cx, names: &mut dyn Names, whole: &ast::Expr, name: &ast::Ident, args: &[ast::Expr]) -> Typed {
+fn call(
+    cx: &mut Cx,
+    names: &mut dyn Names,
+    whole: &ast::Expr,
+    name: &ast::Ident,
+    args: &[ast::Expr],
+) -> Typed {
     if agg::arity(&name.name).is_some() {
         names.misplaced_aggregate(cx, whole, name);
         return None;
     }
     let Some(func) = ScalarFunc::from_name(&name.name) else {
-        // still check the arguments: an unknown column in them is a second, real error
-        let _ = check_all(cx, names, args);
+        // The arguments are not checked: what they may be depends on the function meant (a
+        // misspelt aggregate takes columns where a derived feature may not).
         report_unknown_function(cx, name);
         return None;
     };
@@ -218,7 +243,10 @@ fn report_unknown_function(cx: &mut Cx, name: &ast::Ident) {
         .iter()
         .map(|f| f.name())
         .chain(agg::AGGREGATE_NAMES.iter().map(|(n, _)| *n));
-    let help = match FUNCTION_ALIASES.iter().find(|(alias, _)| *alias == name.name) {
+    let help = match FUNCTION_ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name.name)
+    {
         Some((_, real)) => format!("`.feat` calls it `{real}`"),
         None => did_you_mean(&name.name, known).unwrap_or_else(|| {
             let scalars: Vec<&str> = ScalarFunc::ALL.iter().map(|f| f.name()).collect();
@@ -231,8 +259,11 @@ fn report_unknown_function(cx: &mut Cx, name: &ast::Ident) {
         }),
     };
     cx.report(
-        Diagnostic::error(Code::UNKNOWN_FUNCTION, format!("unknown function `{}`", name.name))
-            .at(name.span, "not a function")
-            .with_help(help),
+        Diagnostic::error(
+            Code::UNKNOWN_FUNCTION,
+            format!("unknown function `{}`", name.name),
+        )
+        .at(name.span, "not a function")
+        .with_help(help),
     );
 }

@@ -13,7 +13,9 @@
 //!   the operand.
 //! - A result is nullable when any operand is (`is [not] null` never is).
 
-use super::coerce::{common_type, coerce, decimal, is_nonzero_literal, is_numeric_or_null, INT_DECIMAL_DIGITS};
+use super::coerce::{
+    INT_DECIMAL_DIGITS, coerce, common_type, decimal, is_nonzero_literal, is_numeric_or_null,
+};
 use super::{Operand, Typed};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::plan::{BinaryOp, Expr, ExprKind, UnaryOp};
@@ -72,7 +74,10 @@ pub(super) fn binary(cx: &mut Cx, op: ast::BinaryOp, left: Operand, right: Opera
 fn operand_error(cx: &mut Cx, operand: &Operand, message: String, help: String) {
     cx.report(
         Diagnostic::error(Code::OPERATOR_TYPE, message)
-            .at(operand.ast.span, format!("this is `{}`", operand.expr.ty.ty))
+            .at(
+                operand.ast.span,
+                format!("this is `{}`", operand.expr.ty.ty),
+            )
             .with_help(help),
     );
 }
@@ -200,11 +205,20 @@ fn require_number(cx: &mut Cx, op: BinaryOp, operand: &Operand) -> bool {
     let symbol = op.symbol();
     let help = match ty {
         Type::String if op == BinaryOp::Add => "to join strings, use `||`".to_string(),
-        Type::String => format!("`{symbol}` takes int, float or decimal; to read a number from text, write `cast({text} as float)`"),
-        Type::Bool => format!("`{symbol}` takes int, float or decimal; to count a condition, write `cast({text} as int)`"),
+        Type::String => format!(
+            "`{symbol}` takes int, float or decimal; to read a number from text, write `cast({text} as float)`"
+        ),
+        Type::Bool => format!(
+            "`{symbol}` takes int, float or decimal; to count a condition, write `cast({text} as int)`"
+        ),
         _ => format!("`{symbol}` takes int, float or decimal operands"),
     };
-    operand_error(cx, operand, format!("`{symbol}` needs numbers, found `{ty}`"), help);
+    operand_error(
+        cx,
+        operand,
+        format!("`{symbol}` needs numbers, found `{ty}`"),
+        help,
+    );
     false
 }
 
@@ -251,15 +265,30 @@ fn arithmetic_types(op: BinaryOp, a: &Type, b: &Type) -> (Option<Type>, Type) {
         _ => None,
     };
     let any_decimal = matches!(a, Type::Decimal { .. }) || matches!(b, Type::Decimal { .. });
-    let other_side = |t: &Type, other: &Type| if *t == Type::Null { other.clone() } else { t.clone() };
+    let other_side = |t: &Type, other: &Type| {
+        if *t == Type::Null {
+            other.clone()
+        } else {
+            t.clone()
+        }
+    };
     let (a, b) = (other_side(a, b), other_side(b, a));
     match (any_decimal, as_decimal(&a), as_decimal(&b)) {
         (true, Some((p1, s1)), Some((p2, s2))) => {
             let scale = s1.max(s2);
             let result = match op {
-                BinaryOp::Mul => decimal(p1.saturating_add(p2).saturating_add(1), s1.saturating_add(s2)),
+                BinaryOp::Mul => decimal(
+                    p1.saturating_add(p2).saturating_add(1),
+                    s1.saturating_add(s2),
+                ),
                 BinaryOp::Mod => decimal((p1 - s1).min(p2 - s2).saturating_add(scale), scale),
-                _ => decimal((p1 - s1).max(p2 - s2).saturating_add(scale).saturating_add(1), scale),
+                _ => decimal(
+                    (p1 - s1)
+                        .max(p2 - s2)
+                        .saturating_add(scale)
+                        .saturating_add(1),
+                    scale,
+                ),
             };
             (None, result)
         }
@@ -309,7 +338,10 @@ pub(super) fn unary(cx: &mut Cx, op: ast::UnaryOp, operand: Operand) -> Typed {
 
 pub(super) fn like(cx: &mut Cx, operand: Operand, pattern: Operand, negated: bool) -> Typed {
     let mut ok = true;
-    for (what, side) in [("`like` matches strings", &operand), ("a `like` pattern is a string", &pattern)] {
+    for (what, side) in [
+        ("`like` matches strings", &operand),
+        ("a `like` pattern is a string", &pattern),
+    ] {
         let ty = &side.expr.ty.ty;
         if !matches!(ty, Type::String | Type::Null) {
             let text = cx.snippet(side.ast.span);
@@ -367,7 +399,13 @@ pub(super) fn in_list(cx: &mut Cx, operand: Operand, list: Vec<Operand>, negated
 }
 
 /// `x between a and b` is `x >= a and x <= b`; `x not between a and b` is `x < a or x > b`.
-pub(super) fn between(cx: &mut Cx, operand: Operand, low: Operand, high: Operand, negated: bool) -> Typed {
+pub(super) fn between(
+    cx: &mut Cx,
+    operand: Operand,
+    low: Operand,
+    high: Operand,
+    negated: bool,
+) -> Typed {
     let (low_op, high_op, join) = if negated {
         (BinaryOp::Lt, BinaryOp::Gt, BinaryOp::Or)
     } else {
@@ -381,7 +419,12 @@ pub(super) fn between(cx: &mut Cx, operand: Operand, low: Operand, high: Operand
     let upper = comparison(cx, high_op, again, high);
     let (lower, upper) = (lower?, upper?);
     let nullable = lower.ty.nullable || upper.ty.nullable;
-    Some(binary_expr(join, lower, upper, ColumnType::new(Type::Bool, nullable)))
+    Some(binary_expr(
+        join,
+        lower,
+        upper,
+        ColumnType::new(Type::Bool, nullable),
+    ))
 }
 
 /// A `case` whose conditions are typed (`case x when v` already turned into `x = v`).

@@ -73,28 +73,35 @@ fn report_cycles(cx: &mut Cx, names: &[&str], edges: &Edges, blocked: &[bool]) {
 fn report_cycle(cx: &mut Cx, names: &[&str], edges: &Edges, cycle: &[usize]) {
     // start at the first-declared member so the message does not depend on where the walk began
     let first = (0..cycle.len()).min_by_key(|&i| cycle[i]).unwrap_or(0);
-    let members: Vec<usize> = cycle[first..].iter().chain(&cycle[..first]).copied().collect();
+    let members: Vec<usize> = cycle[first..]
+        .iter()
+        .chain(&cycle[..first])
+        .copied()
+        .collect();
     let edge_span = |from: usize, to: usize| {
         edges[from]
             .iter()
             .find(|(t, _)| *t == to)
             .map(|(_, span)| *span)
     };
+    let Some(&start) = members.first() else {
+        return;
+    };
     let mut chain: Vec<&str> = members.iter().map(|&m| names[m]).collect();
-    chain.push(names[members[0]]);
+    chain.push(names[start]);
     let chain = chain.join(" → ");
     let message = if members.len() == 1 {
-        format!("feature `{}` reads itself: {chain}", names[members[0]])
+        format!("feature `{}` reads itself: {chain}", names[start])
     } else {
         format!("derived features depend on each other in a cycle: {chain}")
     };
     let next = |i: usize| members[(i + 1) % members.len()];
-    let Some(primary) = edge_span(members[0], next(0)) else {
+    let Some(primary) = edge_span(start, next(0)) else {
         return;
     };
     let mut diagnostic = Diagnostic::error(Code::DERIVED_CYCLE, message).at(
         primary,
-        format!("`{}` reads `{}`", names[members[0]], names[next(0)]),
+        format!("`{}` reads `{}`", names[start], names[next(0)]),
     );
     for i in 1..members.len() {
         if let Some(span) = edge_span(members[i], next(i)) {

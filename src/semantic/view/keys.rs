@@ -1,8 +1,8 @@
 //! The input of a view has the entity's keys: a column of the same name (E0211) and type
 //! (E0306) for every key, never null (E0306); a table is keyed by exactly those columns (E0211).
 
-use crate::diagnostic::{Code, Diagnostic};
 use crate::diagnostic::did_you_mean;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::semantic::context::{Cx, quoted_list};
 use crate::semantic::entity::EntityInfo;
 use crate::semantic::input::{InputInfo, InputKind};
@@ -18,7 +18,10 @@ pub(super) fn check(cx: &mut Cx, view: &FeaturesDecl, entity: &EntityInfo, input
                 Some(close) => format!(
                     "input columns are matched to entity keys by name: rename `{close}` to `{name}` in the schema of `{input_name}`"
                 ),
-                None => format!("add `{name}: {}` to the schema of `{input_name}`", key.field.ty.ty),
+                None => format!(
+                    "add `{name}: {}` to the schema of `{input_name}`",
+                    key.field.ty.ty
+                ),
             };
             cx.report(
                 Diagnostic::error(
@@ -87,7 +90,9 @@ fn check_table_key(cx: &mut Cx, view: &FeaturesDecl, entity: &EntityInfo, input:
     if missing.is_empty() && extra.is_empty() {
         return;
     }
-    let Some(key_span) = input.key_span else { return };
+    let Some(key_span) = input.key_span else {
+        return;
+    };
     let table = &input.name.name;
     let entity_name = &view.entity.name;
     let message = if !missing.is_empty() {

@@ -8,25 +8,25 @@
 //! - feature names are unique in the view (E0208) and differ from the entity's keys and from
 //!   the columns featc adds to the view's tables (`window_start`, `window_end`, `feature_ts`,
 //!   `tile_start`, `tile_us`, `valid_from`, `known_at`) (E0208);
-//! - at most one `online` (E0214), whose store is `postgres` (E0215) and whose table name is a
-//!   valid identifier (E0105/E0106); default: the view's name, retained 1 day;
+//! - the `online` clause as in [`online`];
 //! - a view has at least one feature (E0216).
 
 mod graph;
 mod keys;
+mod online;
 mod scopes;
 mod table;
 mod windowed;
 
 use super::context::{Cx, did_you_mean};
 use super::entity::EntityInfo;
-use super::input::{InputInfo, InputKind, unknown_format};
+use super::input::{InputInfo, InputKind};
 use super::scope::{DeclKind, Globals};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::plan::{self, Feature, FeatureDef, Input, Online, View, ViewKind, naming};
+use crate::plan::{self, Feature, FeatureDef, Input, View, ViewKind, naming};
 use crate::source::Span;
-use crate::syntax::ast::{FeatureDecl, FeaturesDecl, Ident, OnlineDecl, ViewItem};
-use crate::types::{ColumnType, MICROS_PER_DAY, Type, Value};
+use crate::syntax::ast::{FeatureDecl, FeaturesDecl, Ident, ViewItem};
+use crate::types::{ColumnType, Type, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What views need from the declarations lowered before them.
@@ -93,11 +93,16 @@ pub(crate) fn lower_view(cx: &mut Cx, env: &Env, decl: &FeaturesDecl) -> ViewInf
             .with_help("declare at least one, e.g. `event_count = count(*)`"),
         );
     }
-    let (online, online_span) = lower_online(cx, decl);
+    let (online, online_span) = online::lower(cx, decl);
     let (kind, lowered) = match input {
-        Some(input) if input.kind == InputKind::Source => windowed::lower(cx, decl, input, &features),
+        Some(input) if input.kind == InputKind::Source => {
+            windowed::lower(cx, decl, input, &features)
+        }
         Some(input) => table::lower(cx, decl, input, &features),
-        None => (ViewKind::Table { ttl: None }, vec![None; features.decls.len()]),
+        None => (
+            ViewKind::Table { ttl: None },
+            vec![None; features.decls.len()],
+        ),
     };
     let mut poisoned = BTreeSet::new();
     let mut plan_features = Vec::new();
@@ -143,7 +148,10 @@ fn placeholder() -> (FeatureDef, ColumnType) {
         plan::ExprKind::Literal(Value::Null),
         ColumnType::nullable(Type::Null),
     );
-    (FeatureDef::Derived { expr: null }, ColumnType::nullable(Type::Null))
+    (
+        FeatureDef::Derived { expr: null },
+        ColumnType::nullable(Type::Null),
+    )
 }
 
 /// "`events` is a source, not an entity" when the name exists as another kind.
@@ -164,13 +172,21 @@ fn resolve_entity<'e>(cx: &mut Cx, env: &'e Env, name: &Ident) -> Option<&'e Ent
         format!("unknown entity `{}`", name.name),
     )
     .at(name.span, "not a declared entity")
-    .with_help(did_you_mean(&name.name, candidates.iter().copied()).unwrap_or_else(|| {
-        if candidates.is_empty() {
-            format!("declare it: `entity {} {{ key {}_id: string }}`", name.name, name.name)
-        } else {
-            format!("the entities are {}", super::context::quoted_list(&candidates))
-        }
-    }));
+    .with_help(
+        did_you_mean(&name.name, candidates.iter().copied()).unwrap_or_else(|| {
+            if candidates.is_empty() {
+                format!(
+                    "declare it: `entity {} {{ key {}_id: string }}`",
+                    name.name, name.name
+                )
+            } else {
+                format!(
+                    "the entities are {}",
+                    super::context::quoted_list(&candidates)
+                )
+            }
+        }),
+    );
     if let Some(note) = other_kind_note(env, &name.name) {
         diagnostic = diagnostic.with_note(note);
     }
@@ -178,7 +194,11 @@ fn resolve_entity<'e>(cx: &mut Cx, env: &'e Env, name: &Ident) -> Option<&'e Ent
     None
 }
 
-fn resolve_input<'e, 'a>(cx: &mut Cx, env: &'e Env<'_, 'a>, name: &Ident) -> Option<&'e InputInfo<'a>> {
+fn resolve_input<'e, 'a>(
+    cx: &mut Cx,
+    env: &'e Env<'_, 'a>,
+    name: &Ident,
+) -> Option<&'e InputInfo<'a>> {
     if let Some(input) = env.inputs.get(name.name.as_str()) {
         return Some(input);
     }
@@ -211,14 +231,19 @@ fn feature_list<'a>(cx: &mut Cx, view: &'a FeaturesDecl, key_names: &[&str]) -> 
     let mut decls = Vec::new();
     let mut index: BTreeMap<&'a str, usize> = BTreeMap::new();
     for item in &view.items {
-        let ViewItem::Feature(feature) = item else { continue };
+        let ViewItem::Feature(feature) = item else {
+            continue;
+        };
         let name = feature.name.name.as_str();
         if let Some(&first) = index.get(name) {
             let first: &FeatureDecl = decls[first];
             cx.report(
                 Diagnostic::error(
                     Code::DUPLICATE_MEMBER,
-                    format!("feature `{name}` is declared twice in view `{}`", view.name.name),
+                    format!(
+                        "feature `{name}` is declared twice in view `{}`",
+                        view.name.name
+                    ),
                 )
                 .at(feature.name.span, "declared again here")
                 .with_label(first.name.span, "first declared here")
@@ -228,7 +253,10 @@ fn feature_list<'a>(cx: &mut Cx, view: &'a FeaturesDecl, key_names: &[&str]) -> 
             cx.report(
                 Diagnostic::error(
                     Code::DUPLICATE_MEMBER,
-                    format!("feature `{name}` has the name of a key of entity `{}`", view.entity.name),
+                    format!(
+                        "feature `{name}` has the name of a key of entity `{}`",
+                        view.entity.name
+                    ),
                 )
                 .at(feature.name.span, "same name as the key")
                 .with_help(format!(
@@ -242,7 +270,10 @@ fn feature_list<'a>(cx: &mut Cx, view: &'a FeaturesDecl, key_names: &[&str]) -> 
                     format!("`{name}` is a column featc adds to the view's tables"),
                 )
                 .at(feature.name.span, "reserved column name")
-                .with_help(format!("rename the feature, e.g. `{}_{name}`", view.name.name)),
+                .with_help(format!(
+                    "rename the feature, e.g. `{}_{name}`",
+                    view.name.name
+                )),
             );
         } else {
             index.insert(name, decls.len());
@@ -250,104 +281,6 @@ fn feature_list<'a>(cx: &mut Cx, view: &'a FeaturesDecl, key_names: &[&str]) -> 
         decls.push(feature);
     }
     FeatureList { decls, index }
-}
-
-fn lower_online(cx: &mut Cx, view: &FeaturesDecl) -> (Online, Span) {
-    let mut online = Online {
-        table: view.name.name.clone(),
-        retain: MICROS_PER_DAY,
-    };
-    let mut span = view.name.span;
-    let mut first: Option<&OnlineDecl> = None;
-    for item in &view.items {
-        let ViewItem::Online(decl) = item else { continue };
-        if let Some(first) = first {
-            cx.report(
-                Diagnostic::error(
-                    Code::MISPLACED_CLAUSE,
-                    format!("view `{}` has more than one `online`", view.name.name),
-                )
-                .at(decl.span, "repeated here")
-                .with_label(first.span, "first here")
-                .with_help("a view has one online table: remove one of them"),
-            );
-            continue;
-        }
-        first = Some(decl);
-        if decl.store.name != "postgres" {
-            cx.report(unknown_format(&decl.store, "online store", &["postgres"], &decl.store.name));
-        }
-        if let Some(table) = &decl.table
-            && check_table_name(cx, &table.value, table.span)
-        {
-            online.table = table.value.clone();
-            span = table.span;
-        }
-        if let Some(retain) = &decl.retain {
-            online.retain = retain.micros;
-        }
-    }
-    (online, span)
-}
-
-/// An online table's name must be a Postgres identifier featc never has to quote differently:
-/// `[a-z_][a-z0-9_]*`, at most 63 bytes.
-fn check_table_name(cx: &mut Cx, name: &str, span: Span) -> bool {
-    let mut bytes = name.bytes();
-    let valid = bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !valid {
-        let suggestion: String = name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-            .collect();
-        let help = if suggestion.is_empty() || suggestion.starts_with(|c: char| c.is_ascii_digit()) {
-            "use lowercase letters, digits and `_`, starting with a letter".to_string()
-        } else {
-            format!("use lowercase letters, digits and `_`, e.g. \"{suggestion}\"")
-        };
-        cx.report(
-            Diagnostic::error(
-                Code::BAD_IDENTIFIER,
-                format!("\"{name}\" is not a valid online table name"),
-            )
-            .at(span, "names are written `[a-z_][a-z0-9_]*`")
-            .with_help(help),
-        );
-        return false;
-    }
-    if name.starts_with("featc_") {
-        cx.report(
-            Diagnostic::error(
-                Code::RESERVED_WORD,
-                format!("online table names starting with `featc_` are reserved (\"{name}\")"),
-            )
-            .at(span, "reserved for featc's own tables")
-            .with_help("featc keeps offsets, watermarks and dead letters in `featc_*` tables: pick another name"),
-        );
-        return false;
-    }
-    if name.len() > naming::MAX_IDENTIFIER_BYTES {
-        cx.report(
-            Diagnostic::error(
-                Code::IDENTIFIER_TOO_LONG,
-                format!(
-                    "the online table name is {} bytes long; names are at most {} bytes",
-                    name.len(),
-                    naming::MAX_IDENTIFIER_BYTES
-                ),
-            )
-            .at(span, "too long")
-            .with_help(format!(
-                "shorten it: Postgres truncates names after {} bytes",
-                naming::MAX_IDENTIFIER_BYTES
-            )),
-        );
-        return false;
-    }
-    true
 }
 
 /// A feature needs a type: an expression that is nothing but `null` has none (E0301).
@@ -363,7 +296,10 @@ pub(super) fn known_type(
     cx.report(
         Diagnostic::error(
             Code::OPERATOR_TYPE,
-            format!("the type of feature `{}` cannot be inferred", feature.name.name),
+            format!(
+                "the type of feature `{}` cannot be inferred",
+                feature.name.name
+            ),
         )
         .at(value.span, "always `null`, of no particular type")
         .with_help("give the null a type, e.g. `cast(null as float)`"),

@@ -59,13 +59,24 @@ impl Names for ColumnScope<'_, '_> {
             // a failed or cyclic feature was reported where it is declared
             return inline.get(index).cloned().flatten();
         }
-        let shown = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
+        let shown = parts
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
         let last = parts.last().map_or("", |p| p.name.as_str());
         let mut diagnostic = unknown_column(&shown, self.input.name, span, &self.input.schema)
-            .with_label(self.input.name.span, format!("`{input_name}` is declared here"));
+            .with_label(
+                self.input.name.span,
+                format!("`{input_name}` is declared here"),
+            );
         if self.inline.is_some() {
             // in a view over a table, features are names too
-            let candidates = self.input.schema.names().chain(self.features.index.keys().copied());
+            let candidates = self
+                .input
+                .schema
+                .names()
+                .chain(self.features.index.keys().copied());
             diagnostic = diagnostic.with_help_opt(did_you_mean(last, candidates));
         } else if self.features.index.contains_key(last) {
             diagnostic = diagnostic.with_help(format!(
@@ -90,10 +101,14 @@ impl Names for ColumnScope<'_, '_> {
             Place::Filter => (
                 "a `where` filter cannot contain an aggregate".to_string(),
                 "an aggregate in a filter",
-                "the filter is tested on each event: compare columns, e.g. `amount > 100`".to_string(),
+                "the filter is tested on each event: compare columns, e.g. `amount > 100`"
+                    .to_string(),
             ),
             Place::TableView => (
-                format!("`{}` aggregates, but `{}` is a table", name.name, self.input.name.name),
+                format!(
+                    "`{}` aggregates, but `{}` is a table",
+                    name.name, self.input.name.name
+                ),
                 "an aggregate over a table",
                 format!(
                     "a view over a table reads the one row in force per key; to aggregate events, declare a view `from` a source instead of `{}`",
@@ -136,6 +151,8 @@ pub(super) struct FeatureScope<'s, 'a> {
     pub columns_read: Vec<(String, Span)>,
     /// Where features are read.
     pub features_read: Vec<Span>,
+    /// Aggregate calls inside the expression, reported once per feature by the caller (E0307).
+    pub aggregates: Vec<(Span, String)>,
 }
 
 impl Names for FeatureScope<'_, '_> {
@@ -161,7 +178,11 @@ impl Names for FeatureScope<'_, '_> {
             self.columns_read.push((name.name.clone(), span));
             return None;
         }
-        let shown = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
+        let shown = parts
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
         let mut diagnostic = Diagnostic::error(
             Code::UNKNOWN_FEATURE,
             format!("view `{view_name}` has no feature `{shown}`"),
@@ -186,18 +207,8 @@ impl Names for FeatureScope<'_, '_> {
         None
     }
 
-    fn misplaced_aggregate(&mut self, cx: &mut Cx, call: &ast::Expr, name: &Ident) {
-        cx.report(
-            Diagnostic::error(
-                Code::MISPLACED_AGGREGATE,
-                "an aggregate cannot be part of an expression",
-            )
-            .at(call.span, "an aggregate inside an expression")
-            .with_help(format!(
-                "declare the aggregate as its own feature, e.g. `{} = {}`, and derive from it",
-                feature_name_for(call, name),
-                cx.snippet(call.span)
-            )),
-        );
+    fn misplaced_aggregate(&mut self, _cx: &mut Cx, call: &ast::Expr, name: &Ident) {
+        self.aggregates
+            .push((call.span, feature_name_for(call, name)));
     }
 }

@@ -98,7 +98,9 @@ fn dependencies(view: &FeaturesDecl, input: &InputInfo, features: &FeatureList) 
     let view_name = view.name.name.as_str();
     let mut edges: Edges = vec![Vec::new(); features.decls.len()];
     for (i, feature) in features.decls.iter().enumerate() {
-        let Some(value) = &feature.value else { continue };
+        let Some(value) = &feature.value else {
+            continue;
+        };
         for (parts, span) in ast_walk::names(value, &|_| false) {
             let target = match parts {
                 [name] if input.schema.get(&name.name).is_none() => Some(name),
@@ -116,11 +118,16 @@ fn dependencies(view: &FeaturesDecl, input: &InputInfo, features: &FeatureList) 
 fn bare_column(cx: &mut Cx, input: &InputInfo, feature: &FeatureDecl) -> Option<Expr> {
     let name = &feature.name.name;
     match input.schema.get(name) {
-        Some(column) => Some(Expr::new(ExprKind::Column(name.clone()), column.ty.clone()?)),
+        Some(column) => Some(Expr::new(
+            ExprKind::Column(name.clone()),
+            column.ty.clone()?,
+        )),
         None => {
             cx.report(
-                unknown_column(name, input.name, feature.name.span, &input.schema)
-                    .with_label(input.name.span, format!("`{}` is declared here", input.name.name)),
+                unknown_column(name, input.name, feature.name.span, &input.schema).with_label(
+                    input.name.span,
+                    format!("`{}` is declared here", input.name.name),
+                ),
             );
             None
         }

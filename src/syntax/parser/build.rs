@@ -123,7 +123,9 @@ pub(super) fn children<'i>(
     pair: &Pair<'i, Rule>,
     rule: Rule,
 ) -> impl Iterator<Item = Pair<'i, Rule>> + use<'i> {
-    pair.clone().into_inner().filter(move |p| p.as_rule() == rule)
+    pair.clone()
+        .into_inner()
+        .filter(move |p| p.as_rule() == rule)
 }
 
 /// Whether `pair` has a direct child produced by `rule` (an optional keyword such as `not`).

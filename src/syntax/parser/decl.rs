@@ -3,10 +3,11 @@
 
 use super::build::{Builder, child, children};
 use super::grammar::Rule;
+use crate::source::Span;
 use crate::syntax::ast::{
-    Clause, Decl, DurationLit, EntityDecl, FeatureDecl, FeaturesDecl, FieldDecl, IncludeItem,
-    IncludeTarget, OnlineDecl, ServiceDecl, ServiceItem, SourceDecl, TableDecl, TypeExpr,
-    TypeExprKind, ViewItem, WindowExpr, WindowExprKind,
+    Clause, Decl, DurationLit, EntityDecl, FeatureDecl, FeaturesDecl, FieldDecl, Ident,
+    IncludeItem, IncludeTarget, OnlineDecl, ServiceDecl, ServiceItem, SourceDecl, TableDecl,
+    TypeExpr, TypeExprKind, ViewItem, WindowExpr, WindowExprKind,
 };
 use crate::types::{MICROS_PER_DAY, MICROS_PER_HOUR};
 use pest::iterators::Pair;
@@ -65,10 +66,7 @@ impl Builder<'_> {
     }
 
     /// The name and clauses of a `source` or `table`: both share one clause grammar.
-    fn clause_body(
-        &self,
-        pair: Pair<'_, Rule>,
-    ) -> Option<(crate::syntax::ast::Ident, Vec<Clause>, crate::source::Span)> {
+    fn clause_body(&self, pair: Pair<'_, Rule>) -> Option<(Ident, Vec<Clause>, Span)> {
         let mut clauses = Vec::new();
         for clause in children(&pair, Rule::clause) {
             if let Some(clause) = self.clause(clause.into_inner().next()?)? {

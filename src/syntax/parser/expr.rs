@@ -200,7 +200,9 @@ impl Builder<'_> {
                 Some(inner)
             }
             Rule::name_ref => {
-                let parts = children(&pair, Rule::ident).map(|p| self.ident(&p)).collect();
+                let parts = children(&pair, Rule::ident)
+                    .map(|p| self.ident(&p))
+                    .collect();
                 self.leaf(ExprKind::Name(parts), span)
             }
             Rule::call => self.call(pair, span),

@@ -20,9 +20,33 @@ pub(super) const RESERVED_WORDS: [&str; 19] = [
 
 /// Words that are keywords only where the grammar expects a keyword.
 pub(super) const SOFT_KEYWORDS: [&str; 28] = [
-    "batch", "decimal", "entity", "event_time", "features", "format", "from", "hop", "include",
-    "key", "known_at", "lifetime", "list", "on", "online", "retain", "rolling", "schema",
-    "service", "settle", "sliding", "source", "stream", "table", "ttl", "tumbling", "valid_from",
+    "batch",
+    "decimal",
+    "entity",
+    "event_time",
+    "features",
+    "format",
+    "from",
+    "hop",
+    "include",
+    "key",
+    "known_at",
+    "lifetime",
+    "list",
+    "on",
+    "online",
+    "retain",
+    "rolling",
+    "schema",
+    "service",
+    "settle",
+    "sliding",
+    "source",
+    "stream",
+    "table",
+    "ttl",
+    "tumbling",
+    "valid_from",
     "window",
 ];
 
@@ -86,8 +110,8 @@ pub(super) fn identifier(
         );
         return match lowercase_spelling(text) {
             Some(lower) => {
-                let is_keyword =
-                    RESERVED_WORDS.contains(&lower.as_str()) || SOFT_KEYWORDS.contains(&lower.as_str());
+                let is_keyword = RESERVED_WORDS.contains(&lower.as_str())
+                    || SOFT_KEYWORDS.contains(&lower.as_str());
                 let help = if is_keyword {
                     format!("keywords are lowercase: write `{lower}`")
                 } else {
@@ -158,6 +182,10 @@ pub(super) fn float(text: &str) -> f64 {
     text.parse::<f64>().unwrap_or(f64::NAN)
 }
 
+/// The longest duration: 100 years. Longer ones are certainly mistakes, and the bound keeps
+/// time arithmetic in later stages (`T - size - retain`) far from overflowing.
+pub(super) const MAX_DURATION_DAYS: i64 = 36_500;
+
 const DURATION_UNITS: [(&str, Micros); 4] = [
     ("s", MICROS_PER_SECOND),
     ("m", MICROS_PER_MINUTE),
@@ -193,7 +221,8 @@ pub(super) fn duration(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> O
     let micros = digits
         .parse::<i64>()
         .ok()
-        .and_then(|n| n.checked_mul(unit_micros));
+        .and_then(|n| n.checked_mul(unit_micros))
+        .filter(|&micros| micros <= MAX_DURATION_DAYS * MICROS_PER_DAY);
     match micros {
         Some(0) => {
             diags.push(error(
@@ -208,10 +237,7 @@ pub(super) fn duration(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> O
             diags.push(error(
                 format!("the duration `{text}` is too long"),
                 "too long",
-                format!(
-                    "durations go up to {} days",
-                    i64::MAX / MICROS_PER_DAY
-                ),
+                format!("durations go up to {MAX_DURATION_DAYS}d (100 years)"),
             ));
             None
         }
@@ -229,7 +255,8 @@ pub(super) fn quoted(text: &str) -> String {
 }
 
 fn strip_quotes(text: &str) -> &str {
-    text.get(1..text.len().saturating_sub(1)).unwrap_or_default()
+    text.get(1..text.len().saturating_sub(1))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -253,15 +280,22 @@ mod tests {
 
     #[test]
     fn zero_unitless_unknown_unit_and_overflowing_durations_are_e0103() {
-        for bad in ["0s", "400", "5min", "1h30m", "99999999999999999999d", "106752d"] {
+        for bad in [
+            "0s",
+            "400",
+            "5min",
+            "1h30m",
+            "99999999999999999999d",
+            "36501d",
+        ] {
             let mut diags = Vec::new();
             assert_eq!(duration(bad, span(), &mut diags), None, "{bad}");
             assert_eq!(diags.len(), 1, "{bad}");
             assert_eq!(diags[0].code, Code::BAD_DURATION, "{bad}");
             assert!(diags[0].help.is_some(), "{bad}");
         }
-        // the largest whole number of days that fits
-        assert!(duration("106751d", span(), &mut Vec::new()).is_some());
+        // the longest duration
+        assert!(duration("36500d", span(), &mut Vec::new()).is_some());
     }
 
     #[test]
@@ -270,13 +304,22 @@ mod tests {
         let name = identifier("UserId", span(), NameRole::Referenced, &mut diags);
         assert_eq!(name, "user_id");
         assert_eq!(diags[0].code, Code::BAD_IDENTIFIER);
-        assert_eq!(diags[0].help.as_deref(), Some("names are lowercase: write `user_id`"));
+        assert_eq!(
+            diags[0].help.as_deref(),
+            Some("names are lowercase: write `user_id`")
+        );
 
         let mut diags = Vec::new();
-        assert_eq!(identifier("SUM", span(), NameRole::Referenced, &mut diags), "sum");
+        assert_eq!(
+            identifier("SUM", span(), NameRole::Referenced, &mut diags),
+            "sum"
+        );
         let mut diags = Vec::new();
         identifier("WHERE", span(), NameRole::Referenced, &mut diags);
-        assert_eq!(diags[0].help.as_deref(), Some("keywords are lowercase: write `where`"));
+        assert_eq!(
+            diags[0].help.as_deref(),
+            Some("keywords are lowercase: write `where`")
+        );
     }
 
     #[test]

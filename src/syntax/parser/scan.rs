@@ -247,7 +247,8 @@ mod tests {
 
     #[test]
     fn declaration_heads_are_found_only_at_line_starts_before_a_name() {
-        let text = "entity a {\n  source: string\n}\n  source b {\n# table c {\ntable\nfeatures x on";
+        let text =
+            "entity a {\n  source: string\n}\n  source b {\n# table c {\ntable\nfeatures x on";
         let starts = decl_starts(text);
         let words: Vec<&str> = starts.iter().map(|&s| &text[s..s + 6]).collect();
         assert_eq!(words, vec!["entity", "source", "featur"]);

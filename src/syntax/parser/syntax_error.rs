@@ -51,16 +51,38 @@ pub(super) fn diagnose(decl: &FailedDecl<'_>, error: &Error<Rule>) -> Diagnostic
     };
     let label = match found.kind {
         TokenKind::End => "the file ends here".to_string(),
+        TokenKind::Str { closed: false } => "not closed".to_string(),
         _ => format!("unexpected {found_words}"),
     };
-    Diagnostic::error(Code::SYNTAX, message)
+    let diagnostic = Diagnostic::error(Code::SYNTAX, message)
         .at(decl.span(&found), label)
-        .with_help_opt(help(decl, positives, &found))
+        .with_help_opt(help(decl, positives, &found));
+    match decl.clause_inside_schema(found.start) {
+        Some((brace, clause)) => diagnostic
+            .with_label(
+                Span::new(decl.file, brace, brace + 1),
+                "the `schema` block opened here",
+            )
+            .with_help(format!(
+                "add `}}` to close the `schema` block before `{clause}`"
+            )),
+        None => diagnostic,
+    }
 }
 
 impl FailedDecl<'_> {
+    /// Where a diagnostic about `token` points. The end of the file is shown just after the
+    /// last token, not on the empty line after the final newline.
     fn span(&self, token: &Token<'_>) -> Span {
-        Span::new(self.file, token.start, token.end)
+        match token.kind {
+            TokenKind::End => {
+                let end = scan::tokens(self.text, self.start..self.text.len())
+                    .last()
+                    .map_or(self.text.len(), |last| last.end);
+                Span::new(self.file, end, end)
+            }
+            _ => Span::new(self.file, token.start, token.end),
+        }
     }
 
     /// The `{` at `brace` is never closed before the next declaration (or the end of the file).
@@ -73,11 +95,17 @@ impl FailedDecl<'_> {
         let next = scan::token_at(self.text, scan::skip_trivia(self.text, self.region_end));
         let (where_, label) = match next.kind {
             TokenKind::End => ("at the end of the file", "the file ends here"),
-            _ => ("before the next declaration", "the next declaration starts here"),
+            _ => (
+                "before the next declaration",
+                "the next declaration starts here",
+            ),
         };
         Diagnostic::error(Code::SYNTAX, format!("{block} is not closed"))
             .at(self.span(&next), label)
-            .with_label(Span::new(self.file, brace, brace + 1), format!("{block} opened here"))
+            .with_label(
+                Span::new(self.file, brace, brace + 1),
+                format!("{block} opened here"),
+            )
             .with_help(format!("add `}}` to close {block} {where_}"))
     }
 
@@ -91,6 +119,17 @@ impl FailedDecl<'_> {
             (Some(kind), _) => format!("`{}`", kind.text),
             (None, _) => "the declaration".to_string(),
         }
+    }
+
+    /// When the line of `at` starts with a clause keyword but is still inside a `schema { }`
+    /// block, the block was most likely not closed: the `{` and the keyword.
+    fn clause_inside_schema(&self, at: usize) -> Option<(usize, &str)> {
+        let line_start = self.text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+        let brace = scan::unclosed_brace(self.text, self.start..line_start)?;
+        let before = scan::tokens(self.text, self.start..brace).last()?;
+        let first = scan::token_at(self.text, scan::skip_trivia(self.text, line_start));
+        let is_clause = first.kind == TokenKind::Word && CLAUSE_KEYWORDS.contains(&first.text);
+        (before.is_word("schema") && is_clause && first.start <= at).then_some((brace, first.text))
     }
 
     /// The keywords that may start an item in this kind of declaration.
@@ -126,13 +165,31 @@ enum Expected {
 }
 
 fn expected_phrase(positives: &[Rule]) -> Option<String> {
+    // Where an operand may start, pest lists every kind of operand: say "an expression".
+    let at_operand = positives.contains(&Rule::op_neg) || positives.contains(&Rule::op_not);
+    // After a name, `(` (a call) and `.` (a qualified name) are possible but rarely meant.
+    let after_operand = positives
+        .iter()
+        .any(|&rule| describe(rule) == Expected::Operator);
     let mut items: Vec<Expected> = Vec::new();
     for &rule in positives {
-        let item = describe(rule);
+        let item = if at_operand && OPERAND_STARTS.contains(&rule) {
+            Expected::Phrase("an expression")
+        } else if after_operand && matches!(rule, Rule::lparen | Rule::dot) {
+            continue;
+        } else {
+            describe(rule)
+        };
         if !items.contains(&item) {
             items.push(item);
         }
     }
+    // Operators first (they continue what was written), closing brackets last.
+    items.sort_by_key(|item| match item {
+        Expected::Operator => 0,
+        Expected::Phrase("`}`" | "`)`" | "`>`") => 2,
+        Expected::Phrase(_) => 1,
+    });
     let words: Vec<&str> = items
         .iter()
         .map(|item| match item {
@@ -147,12 +204,33 @@ fn expected_phrase(positives: &[Rule]) -> Option<String> {
     }
 }
 
+/// The rules pest reports where an operand may start.
+const OPERAND_STARTS: [Rule; 13] = [
+    Rule::op_neg,
+    Rule::op_not,
+    Rule::lparen,
+    Rule::ident,
+    Rule::name_ref,
+    Rule::string,
+    Rule::float,
+    Rule::int_lit,
+    Rule::kw_true,
+    Rule::kw_false,
+    Rule::kw_null,
+    Rule::kw_case,
+    Rule::kw_cast,
+];
+
 fn describe_found(token: &Token<'_>) -> String {
     match token.kind {
         TokenKind::End => "the end of the file".to_string(),
         _ => {
             let shown: String = token.text.chars().take(30).collect();
-            let ellipsis = if shown.len() < token.text.len() { "…" } else { "" };
+            let ellipsis = if shown.len() < token.text.len() {
+                "…"
+            } else {
+                ""
+            };
             format!("`{shown}{ellipsis}`")
         }
     }
@@ -168,13 +246,19 @@ fn help(decl: &FailedDecl<'_>, positives: &[Rule], found: &Token<'_>) -> Option<
                 "close it with {quote} on the same line: strings cannot span lines"
             ));
         }
-        TokenKind::Str { closed: true } if found.text.starts_with('"') && expects(&EXPRESSION_RULES) => {
+        TokenKind::Str { closed: true }
+            if found.text.starts_with('"') && expects(&EXPRESSION_RULES) =>
+        {
             let inner = found.text.trim_matches('"');
             return Some(format!("text in expressions uses single quotes: '{inner}'"));
         }
-        TokenKind::Str { closed: true } if found.text.starts_with('\'') && expects(&[Rule::quoted]) => {
+        TokenKind::Str { closed: true }
+            if found.text.starts_with('\'') && expects(&[Rule::quoted]) =>
+        {
             let inner = found.text.trim_matches('\'');
-            return Some(format!("locations and names use double quotes here: \"{inner}\""));
+            return Some(format!(
+                "locations and names use double quotes here: \"{inner}\""
+            ));
         }
         TokenKind::Punct => {
             let fix = match found.text {
@@ -189,7 +273,14 @@ fn help(decl: &FailedDecl<'_>, positives: &[Rule], found: &Token<'_>) -> Option<
         }
         _ => {}
     }
-    let keywords: Vec<&str> = positives.iter().flat_map(|&rule| keywords(rule)).copied().collect();
+    if found.kind == TokenKind::Number && expects(&[Rule::kw_hop]) {
+        return Some(format!("write `hop {}`", found.text));
+    }
+    let keywords: Vec<&str> = positives
+        .iter()
+        .flat_map(|&rule| keywords(rule))
+        .copied()
+        .collect();
     if found.kind == TokenKind::Word {
         let lower = found.text.to_ascii_lowercase();
         if lower != found.text && keywords.contains(&lower.as_str()) {
@@ -207,14 +298,23 @@ fn help(decl: &FailedDecl<'_>, positives: &[Rule], found: &Token<'_>) -> Option<
         if !candidates.contains(&first.text)
             && let Some(keyword) = did_you_mean(first.text, candidates.iter().copied())
         {
-            return Some(format!("did you mean `{keyword}` instead of `{}`?", first.text));
+            return Some(format!(
+                "did you mean `{keyword}` instead of `{}`?",
+                first.text
+            ));
         }
     }
     None
 }
 
 /// Rules at the start of an expression.
-const EXPRESSION_RULES: [Rule; 5] = [Rule::expr, Rule::bound, Rule::string, Rule::case_operand, Rule::paren];
+const EXPRESSION_RULES: [Rule; 5] = [
+    Rule::expr,
+    Rule::bound,
+    Rule::string,
+    Rule::case_operand,
+    Rule::paren,
+];
 
 /// The keywords a rule stands for, for "did you mean" suggestions.
 fn keywords(rule: Rule) -> &'static [&'static str] {
@@ -347,7 +447,11 @@ fn describe(rule: Rule) -> Expected {
         | Rule::case_operand
         | Rule::cast_expr
         | Rule::op_not
-        | Rule::op_neg => Phrase("an expression"),
+        | Rule::op_neg
+        | Rule::prefix
+        | Rule::operand
+        | Rule::literal
+        | Rule::call_arg => Phrase("an expression"),
         Rule::when_branch | Rule::kw_when => Phrase("`when`"),
         Rule::else_branch | Rule::kw_else => Phrase("`else`"),
         Rule::is_null
@@ -372,8 +476,14 @@ fn describe(rule: Rule) -> Expected {
         | Rule::kw_in
         | Rule::kw_like
         | Rule::kw_between
-        | Rule::kw_not => Operator,
-        Rule::name | Rule::ident | Rule::reserved => Phrase("a name"),
+        | Rule::kw_not
+        | Rule::infix
+        | Rule::postfix
+        | Rule::bound_infix => Operator,
+        // Silent rules are never reported by pest; named for completeness.
+        Rule::WHITESPACE | Rule::COMMENT => Phrase("whitespace"),
+        Rule::exponent => Phrase("a number"),
+        Rule::name | Rule::ident | Rule::reserved | Rule::word => Phrase("a name"),
         Rule::duration => Phrase("a duration such as `15m`"),
         Rule::int_lit => Phrase("an integer"),
         Rule::float => Phrase("a number"),
