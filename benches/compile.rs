@@ -44,12 +44,29 @@ fn generate() -> SourceMap {
         let mut text = String::new();
         for v in 0..VIEWS_PER_SOURCE {
             let window = windows[(s + v) % windows.len()];
-            writeln!(text, "features view_{s}_{v} on customer from events_{s} {{\n  window {window}").ok();
+            writeln!(
+                text,
+                "features view_{s}_{v} on customer from events_{s} {{\n  window {window}"
+            )
+            .ok();
             for f in 0..FEATURES_PER_VIEW - 2 {
-                writeln!(text, "  f_{s}_{v}_{f} = {}", aggregates[(f + v) % aggregates.len()]).ok();
+                writeln!(
+                    text,
+                    "  f_{s}_{v}_{f} = {}",
+                    aggregates[(f + v) % aggregates.len()]
+                )
+                .ok();
             }
-            writeln!(text, "  d_{s}_{v}_a = f_{s}_{v}_1 / nullif(cast(f_{s}_{v}_0 as float), 0)").ok();
-            writeln!(text, "  d_{s}_{v}_b = coalesce(f_{s}_{v}_1, 0) * 2 + 1\n}}\n").ok();
+            writeln!(
+                text,
+                "  d_{s}_{v}_a = f_{s}_{v}_1 / nullif(cast(f_{s}_{v}_0 as float), 0)"
+            )
+            .ok();
+            writeln!(
+                text,
+                "  d_{s}_{v}_b = coalesce(f_{s}_{v}_1, 0) * 2 + 1\n}}\n"
+            )
+            .ok();
         }
         writeln!(
             text,
@@ -79,7 +96,9 @@ fn run_once(sources: &SourceMap) -> Duration {
 fn main() {
     let sources = generate();
     let (plan, _) = featc::project::analyze(&sources);
-    let features: usize = plan.as_ref().map_or(0, |p| p.views.iter().map(|v| v.features.len()).sum());
+    let features: usize = plan
+        .as_ref()
+        .map_or(0, |p| p.views.iter().map(|v| v.features.len()).sum());
     for _ in 0..3 {
         run_once(&sources);
     }

@@ -16,29 +16,37 @@ pub struct Project {
 
 /// Finds every `.feat` file under `paths` (directories are searched recursively, in sorted
 /// order, so file ids and diagnostics are stable across runs and machines).
-pub fn load(paths: &[PathBuf]) -> Result<Project, Diagnostic> {
+pub fn load(paths: &[PathBuf]) -> Result<Project, Box<Diagnostic>> {
     let root = project_root(paths);
     let mut files = Vec::new();
     for path in paths {
         collect(path, &mut files).map_err(|e| {
-            Diagnostic::error(Code::UNREADABLE_PATH, format!("cannot read `{}`: {e}", path.display()))
-                .with_help("check the path; featc reads `.feat` files and directories containing them")
+            Diagnostic::error(
+                Code::UNREADABLE_PATH,
+                format!("cannot read `{}`: {e}", path.display()),
+            )
+            .with_help("check the path; featc reads `.feat` files and directories containing them")
         })?;
     }
     files.sort();
     files.dedup();
     if files.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
-        return Err(Diagnostic::error(
-            Code::NO_FEAT_FILES,
-            format!("no `.feat` file found under {}", shown.join(", ")),
-        )
-        .with_help("pass a directory that contains `.feat` files, or a `.feat` file"));
+        return Err(Box::new(
+            Diagnostic::error(
+                Code::NO_FEAT_FILES,
+                format!("no `.feat` file found under {}", shown.join(", ")),
+            )
+            .with_help("pass a directory that contains `.feat` files, or a `.feat` file"),
+        ));
     }
     let mut sources = SourceMap::new();
     for file in files {
         let text = std::fs::read_to_string(&file).map_err(|e| {
-            Diagnostic::error(Code::UNREADABLE_PATH, format!("cannot read `{}`: {e}", file.display()))
+            Diagnostic::error(
+                Code::UNREADABLE_PATH,
+                format!("cannot read `{}`: {e}", file.display()),
+            )
         })?;
         sources.add(display_name(&root, &file), text);
     }

@@ -26,7 +26,10 @@ pub enum Type {
     Bool,
     Timestamp,
     Date,
-    Decimal { precision: u8, scale: u8 },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
     List(Box<Type>),
     /// The type of the literal `null` before it meets a context; never a column's type.
     Null,
@@ -155,14 +158,8 @@ fn decimal_cmp(a: i128, sa: u8, b: i128, sb: u8) -> Ordering {
     // Bring both to the larger scale; saturate rather than overflow (p <= 38 keeps this exact
     // for every value the language can produce).
     let (a, b) = match sa.cmp(&sb) {
-        Ordering::Less => (
-            a.saturating_mul(10i128.saturating_pow((sb - sa) as u32)),
-            b,
-        ),
-        Ordering::Greater => (
-            a,
-            b.saturating_mul(10i128.saturating_pow((sa - sb) as u32)),
-        ),
+        Ordering::Less => (a.saturating_mul(10i128.saturating_pow((sb - sa) as u32)), b),
+        Ordering::Greater => (a, b.saturating_mul(10i128.saturating_pow((sa - sb) as u32))),
         Ordering::Equal => (a, b),
     };
     a.cmp(&b)

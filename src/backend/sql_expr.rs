@@ -31,6 +31,8 @@ pub trait SqlTarget {
     fn data_type(&self, ty: &Type) -> DataType;
     /// A timestamp literal from microseconds since the epoch, UTC.
     fn timestamp_literal(&self, micros: i64) -> sql::Expr;
+    /// The name of the sign function (`sign` in Postgres, `signum` in DataFusion).
+    fn sign_function(&self) -> &'static str;
     /// A date literal from days since the epoch.
     fn date_literal(&self, days: i32) -> sql::Expr {
         let date = chrono::DateTime::from_timestamp(i64::from(days) * 86_400, 0)
@@ -65,10 +67,17 @@ impl SqlTarget for DataFusion {
         }
     }
 
+    fn sign_function(&self) -> &'static str {
+        "signum"
+    }
+
     fn timestamp_literal(&self, micros: i64) -> sql::Expr {
         // `to_timestamp_micros` keeps microsecond precision; the result is then compared with
         // timestamp columns of any unit.
-        function("to_timestamp_micros", vec![number_literal(micros.to_string())])
+        function(
+            "to_timestamp_micros",
+            vec![number_literal(micros.to_string())],
+        )
     }
 }
 
@@ -89,6 +98,10 @@ impl SqlTarget for Postgres {
                 None,
             )),
         }
+    }
+
+    fn sign_function(&self) -> &'static str {
+        "sign"
     }
 
     fn timestamp_literal(&self, micros: i64) -> sql::Expr {
@@ -151,7 +164,12 @@ pub fn function(name: &str, args: Vec<sql::Expr>) -> sql::Expr {
 }
 
 /// An aggregate call with optional `DISTINCT`, `*` argument and `FILTER (WHERE ...)`.
-pub fn aggregate(name: &str, args: Vec<sql::Expr>, distinct: bool, filter: Option<sql::Expr>) -> sql::Expr {
+pub fn aggregate(
+    name: &str,
+    args: Vec<sql::Expr>,
+    distinct: bool,
+    filter: Option<sql::Expr>,
+) -> sql::Expr {
     let args = if args.is_empty() {
         vec![FunctionArg::Unnamed(FunctionArgExpr::Wildcard)]
     } else {
@@ -288,17 +306,21 @@ fn nonzero(e: sql::Expr) -> sql::Expr {
 /// Round half away from zero, with the same IEEE operations on every engine.
 fn round_half_away(target: &dyn SqlTarget, x: sql::Expr, digits: Option<sql::Expr>) -> sql::Expr {
     let float = target.data_type(&Type::Float);
-    let scale = digits.map(|d| function("power", vec![cast(number_literal("10"), float.clone()), d]));
+    let scale =
+        digits.map(|d| function("power", vec![cast(number_literal("10"), float.clone()), d]));
     let p = match &scale {
         Some(s) => binary(x, BinaryOperator::Multiply, s.clone()),
         None => x,
     };
     let t = function("trunc", vec![p.clone()]);
-    let frac = function("abs", vec![binary(p.clone(), BinaryOperator::Minus, t.clone())]);
+    let frac = function(
+        "abs",
+        vec![binary(p.clone(), BinaryOperator::Minus, t.clone())],
+    );
     let bump = case(
         vec![(
             binary(frac, BinaryOperator::GtEq, number_literal("0.5")),
-            function("sign", vec![p]),
+            function(target.sign_function(), vec![p]),
         )],
         Some(cast(number_literal("0"), float)),
     );
@@ -327,7 +349,9 @@ pub fn to_sql(
                 lit
             }
         }
-        ExprKind::Column(name) => refs(&expr.kind).unwrap_or_else(|| sql::Expr::Identifier(ident(name))),
+        ExprKind::Column(name) => {
+            refs(&expr.kind).unwrap_or_else(|| sql::Expr::Identifier(ident(name)))
+        }
         ExprKind::Feature { feature, .. } => {
             refs(&expr.kind).unwrap_or_else(|| sql::Expr::Identifier(ident(feature)))
         }
@@ -364,7 +388,10 @@ pub fn to_sql(
                 ),
             }
         }
-        ExprKind::IsNull { expr: inner, negated } => {
+        ExprKind::IsNull {
+            expr: inner,
+            negated,
+        } => {
             let e = Box::new(nest(go(inner)));
             if *negated {
                 sql::Expr::IsNotNull(e)
@@ -412,7 +439,12 @@ pub fn to_sql(
     }
 }
 
-fn call(target: &dyn SqlTarget, func: ScalarFunc, mut args: Vec<sql::Expr>, typed: &[Expr]) -> sql::Expr {
+fn call(
+    target: &dyn SqlTarget,
+    func: ScalarFunc,
+    mut args: Vec<sql::Expr>,
+    typed: &[Expr],
+) -> sql::Expr {
     let is_float = typed.first().is_some_and(|a| a.ty.ty == Type::Float);
     match func {
         ScalarFunc::Round if is_float => {
@@ -421,12 +453,24 @@ fn call(target: &dyn SqlTarget, func: ScalarFunc, mut args: Vec<sql::Expr>, type
         }
         ScalarFunc::Ln => {
             let x = args.remove(0);
-            let guarded = case(vec![(binary(x.clone(), BinaryOperator::Gt, number_literal("0")), x)], None);
+            let guarded = case(
+                vec![(
+                    binary(x.clone(), BinaryOperator::Gt, number_literal("0")),
+                    x,
+                )],
+                None,
+            );
             function("ln", vec![guarded])
         }
         ScalarFunc::Sqrt => {
             let x = args.remove(0);
-            let guarded = case(vec![(binary(x.clone(), BinaryOperator::GtEq, number_literal("0")), x)], None);
+            let guarded = case(
+                vec![(
+                    binary(x.clone(), BinaryOperator::GtEq, number_literal("0")),
+                    x,
+                )],
+                None,
+            );
             function("sqrt", vec![guarded])
         }
         ScalarFunc::Length => function("character_length", args),
@@ -469,9 +513,7 @@ mod tests {
 
     #[test]
     fn decimals_print_exactly() {
-        let lit = |u: i128, s: u8| {
-            print(&value_literal(&DataFusion, &Value::Decimal(u, s)))
-        };
+        let lit = |u: i128, s: u8| print(&value_literal(&DataFusion, &Value::Decimal(u, s)));
         assert_eq!(lit(-5, 2), "CAST(-0.05 AS DECIMAL(38,2))");
         assert_eq!(lit(12345, 0), "CAST(12345 AS DECIMAL(38,0))");
     }

@@ -21,21 +21,33 @@ pub fn run(paths: &[PathBuf], out: &Path, check: bool, format: Format) -> Result
     if check {
         let problems = stale(out, &artifacts);
         if problems.is_empty() {
-            eprintln!("featc: {} is up to date ({} artifacts)", out.display(), artifacts.len());
+            eprintln!(
+                "featc: {} is up to date ({} artifacts)",
+                out.display(),
+                artifacts.len()
+            );
             return Ok(());
         }
         eprintln!("featc: {} is stale:", out.display());
         for p in &problems {
             eprintln!("  {p}");
         }
-        eprintln!("  = help: run `featc compile {} --out {}`", paths_arg(paths), out.display());
+        eprintln!(
+            "  = help: run `featc compile {} --out {}`",
+            paths_arg(paths),
+            out.display()
+        );
         return Err(Failure::User);
     }
     write(out, &artifacts).map_err(|e| {
         eprintln!("error: cannot write to {}: {e}", out.display());
         Failure::User
     })?;
-    eprintln!("featc: wrote {} artifacts to {}", artifacts.len(), out.display());
+    eprintln!(
+        "featc: wrote {} artifacts to {}",
+        artifacts.len(),
+        out.display()
+    );
     Ok(())
 }
 

@@ -4,13 +4,20 @@ use super::{Failure, Format, report};
 use crate::plan::display::{Only, explain};
 use std::path::PathBuf;
 
-pub fn run(paths: &[PathBuf], view: Option<&str>, service: Option<&str>, format: Format) -> Result<(), Failure> {
+pub fn run(
+    paths: &[PathBuf],
+    view: Option<&str>,
+    service: Option<&str>,
+    format: Format,
+) -> Result<(), Failure> {
     let (_, plan) = report::load_plan(paths, format)?;
     let only = match (view, service) {
-        (Some(v), _) => Some(Only::View(plan.view(v).ok_or_else(|| unknown("view", v, plan.views.iter().map(|v| v.name.as_str())))?)),
-        (_, Some(s)) => Some(Only::Service(
-            plan.service(s).ok_or_else(|| unknown("service", s, plan.services.iter().map(|s| s.name.as_str())))?,
-        )),
+        (Some(v), _) => Some(Only::View(plan.view(v).ok_or_else(|| {
+            unknown("view", v, plan.views.iter().map(|v| v.name.as_str()))
+        })?)),
+        (_, Some(s)) => Some(Only::Service(plan.service(s).ok_or_else(|| {
+            unknown("service", s, plan.services.iter().map(|s| s.name.as_str()))
+        })?)),
         _ => None,
     };
     match format {
@@ -28,10 +35,17 @@ pub fn run(paths: &[PathBuf], view: Option<&str>, service: Option<&str>, format:
 }
 
 /// A usage error naming what exists, with a did-you-mean.
-pub fn unknown<'a>(kind: &str, name: &str, known: impl Iterator<Item = &'a str> + Clone) -> Failure {
+pub fn unknown<'a>(
+    kind: &str,
+    name: &str,
+    known: impl Iterator<Item = &'a str> + Clone,
+) -> Failure {
     let hint = crate::diagnostic::did_you_mean(name, known.clone())
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default();
     let all: Vec<&str> = known.collect();
-    Failure::Usage(format!("no {kind} named `{name}`{hint} (the project has: {})", all.join(", ")))
+    Failure::Usage(format!(
+        "no {kind} named `{name}`{hint} (the project has: {})",
+        all.join(", ")
+    ))
 }

@@ -6,7 +6,11 @@ mod artifacts;
 mod check;
 mod compile;
 mod explain;
+mod inputs;
+mod materialize;
 mod report;
+mod runtime;
+mod training_set;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -67,6 +71,44 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Run a view's batch job on DataFusion; Parquet under DIR/<view>/.
+    Materialize {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        view: String,
+        /// The output directory (the view's rows go to DIR/<view>/part-0.parquet).
+        #[arg(long)]
+        out: PathBuf,
+        /// Read a source or table from LOCATION (file, directory or glob) instead of its
+        /// `batch` location.
+        #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = runtime::parse_source_override)]
+        sources: Vec<(String, String)>,
+        /// Keep only windows (tiles, table rows) starting at or after this RFC 3339 time.
+        #[arg(long)]
+        from: Option<String>,
+        /// Keep only windows (tiles) ending at or before this RFC 3339 time.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// A point-in-time-correct training set for a service (SPEC 1.6); Parquet out.
+    TrainingSet {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        service: String,
+        /// Parquet or CSV: the service's key columns and a timestamp column.
+        #[arg(long)]
+        labels: PathBuf,
+        /// The labels' timestamp column: features are computed as of this time.
+        #[arg(long)]
+        at: String,
+        /// The output Parquet file.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = runtime::parse_source_override)]
+        sources: Vec<(String, String)>,
+    },
 }
 
 /// Parses the arguments, runs the command, and maps the outcome to an exit code.
@@ -86,6 +128,36 @@ pub fn main() -> ExitCode {
             service,
             format,
         } => explain::run(&paths, view.as_deref(), service.as_deref(), format),
+        Command::Materialize {
+            paths,
+            view,
+            out,
+            sources,
+            from,
+            to,
+        } => materialize::run(materialize::Args {
+            paths: &paths,
+            view: &view,
+            out: &out,
+            sources: &sources,
+            from: from.as_deref(),
+            to: to.as_deref(),
+        }),
+        Command::TrainingSet {
+            paths,
+            service,
+            labels,
+            at,
+            out,
+            sources,
+        } => training_set::run(training_set::Args {
+            paths: &paths,
+            service: &service,
+            labels: &labels,
+            at: &at,
+            out: &out,
+            sources: &sources,
+        }),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

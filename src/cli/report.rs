@@ -33,7 +33,7 @@ pub fn load_plan(paths: &[PathBuf], format: Format) -> Result<(Project, Plan), F
     let project = match project::load(paths) {
         Ok(p) => p,
         Err(d) => {
-            print(&SourceMap::new(), &[d], format);
+            print(&SourceMap::new(), &[*d], format);
             return Err(Failure::User);
         }
     };

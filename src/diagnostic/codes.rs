@@ -84,7 +84,12 @@ mod tests {
     #[test]
     fn codes_are_unique_and_sorted() {
         for pair in ALL_CODES.windows(2) {
-            assert!(pair[0].0 .0 < pair[1].0 .0, "{} then {}", pair[0].0, pair[1].0);
+            assert!(
+                pair[0].0.0 < pair[1].0.0,
+                "{} then {}",
+                pair[0].0,
+                pair[1].0
+            );
         }
     }
 }

@@ -8,7 +8,7 @@ mod json;
 mod render;
 mod suggest;
 
-pub use codes::{Code, ALL_CODES};
+pub use codes::{ALL_CODES, Code};
 pub use json::to_json;
 pub use render::{render, render_all, render_all_colored};
 pub use suggest::did_you_mean;

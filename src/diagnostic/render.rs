@@ -31,7 +31,11 @@ impl<'a> Files<'a> for Db<'a> {
         })
     }
 
-    fn line_range(&'a self, id: u32, line_index: usize) -> Result<std::ops::Range<usize>, FilesError> {
+    fn line_range(
+        &'a self,
+        id: u32,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, FilesError> {
         let file = self.0.get(crate::source::FileId(id));
         let starts = file.line_starts();
         let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge {
@@ -95,7 +99,11 @@ pub fn render_all_colored(sources: &SourceMap, diagnostics: &[Diagnostic]) -> St
     render_all_with(sources, diagnostics, Buffer::ansi)
 }
 
-fn render_all_with(sources: &SourceMap, diagnostics: &[Diagnostic], buffer: fn() -> Buffer) -> String {
+fn render_all_with(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    buffer: fn() -> Buffer,
+) -> String {
     let mut out = String::new();
     for d in diagnostics {
         out.push_str(&render_into(buffer(), sources, d));

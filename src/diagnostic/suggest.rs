@@ -5,7 +5,10 @@
 /// Closeness is the Damerau–Levenshtein distance, accepted up to a third of the name's length
 /// (at least 1, at most 3), plus an exact case-insensitive match; ties go to the earliest
 /// candidate in sorted order, so the suggestion is deterministic.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).clamp(1, 3);
     let mut best: Option<(usize, &str)> = None;
     let mut sorted: Vec<&str> = candidates.into_iter().collect();

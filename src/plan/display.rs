@@ -73,7 +73,11 @@ fn write_expr(f: &mut impl Write, e: &Expr) -> fmt::Result {
         ExprKind::IsNull { expr, negated } => {
             f.write_char('(')?;
             write_expr(f, expr)?;
-            f.write_str(if *negated { " is not null)" } else { " is null)" })
+            f.write_str(if *negated {
+                " is not null)"
+            } else {
+                " is null)"
+            })
         }
         ExprKind::InList {
             expr,
@@ -207,7 +211,11 @@ fn view(out: &mut String, v: &View) -> fmt::Result {
         Input::Source(n) => ("source", n),
         Input::Table(n) => ("table", n),
     };
-    write!(out, "view {} on {} from {input_kind} {input_name}", v.name, v.entity)?;
+    write!(
+        out,
+        "view {} on {} from {input_kind} {input_name}",
+        v.name, v.entity
+    )?;
     match &v.kind {
         ViewKind::Windowed { window } => write!(out, " window={window}")?,
         ViewKind::Table { ttl } => match ttl {
@@ -225,7 +233,11 @@ fn view(out: &mut String, v: &View) -> fmt::Result {
 }
 
 fn service(out: &mut String, s: &Service) -> fmt::Result {
-    let keys: Vec<String> = s.keys.iter().map(|k| format!("{}: {}", k.name, k.ty)).collect();
+    let keys: Vec<String> = s
+        .keys
+        .iter()
+        .map(|k| format!("{}: {}", k.name, k.ty))
+        .collect();
     writeln!(
         out,
         "service {} keys({}) views({})",

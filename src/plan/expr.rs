@@ -21,7 +21,10 @@ pub enum ExprKind {
     /// A column of the view's input (a source or table column).
     Column(String),
     /// A feature: an earlier feature of the same view, or `view.feature` in a service.
-    Feature { view: String, feature: String },
+    Feature {
+        view: String,
+        feature: String,
+    },
     Unary {
         op: UnaryOp,
         expr: Box<Expr>,

@@ -9,9 +9,7 @@
 //! Out: names of the feature, view, source and service (renaming changes no value), columns
 //! the feature does not read, `online` settings, provenance.
 
-use super::{
-    Expr, FeatureDef, Input, OutputDef, Plan, ViewKind,
-};
+use super::{Expr, FeatureDef, Input, OutputDef, Plan, ViewKind};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -38,16 +36,18 @@ fn expr_identity(expr: &Expr, fingerprints: &BTreeMap<(String, String), String>)
 fn replace_feature_refs(value: &mut Json, fingerprints: &BTreeMap<(String, String), String>) {
     match value {
         Json::Object(map) => {
-            if let Some(Json::Object(r)) = map.get("feature") {
-                if let (Some(Json::String(v)), Some(Json::String(f))) = (r.get("view"), r.get("feature")) {
-                    let fp = fingerprints
-                        .get(&(v.clone(), f.clone()))
-                        .cloned()
-                        .unwrap_or_default();
-                    map.remove("feature");
-                    map.insert("feature_fingerprint".into(), Json::String(fp));
-                    return;
-                }
+            let reference = match map.get("feature") {
+                Some(Json::Object(r)) => match (r.get("view"), r.get("feature")) {
+                    (Some(Json::String(v)), Some(Json::String(f))) => Some((v.clone(), f.clone())),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(key) = reference {
+                let fp = fingerprints.get(&key).cloned().unwrap_or_default();
+                map.remove("feature");
+                map.insert("feature_fingerprint".into(), Json::String(fp));
+                return;
             }
             map.values_mut()
                 .for_each(|v| replace_feature_refs(v, fingerprints));
@@ -122,7 +122,10 @@ pub fn assign(plan: &mut Plan) {
                     }),
                     FeatureDef::Derived { expr } => {
                         let deps = expr.features();
-                        if !deps.iter().all(|(v, f)| done.contains_key(&(v.to_string(), f.to_string()))) {
+                        if !deps
+                            .iter()
+                            .all(|(v, f)| done.contains_key(&(v.to_string(), f.to_string())))
+                        {
                             continue;
                         }
                         json!({ "derived": expr_identity(expr, &done) })

@@ -6,9 +6,7 @@
 //! that [`Window::tile_ranges`] lists. Granularity 1 µs is the exact level: one tile per distinct
 //! event time, which is what makes the head of a rolling window exact.
 
-use crate::types::{
-    MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, Micros, format_duration,
-};
+use crate::types::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, Micros, format_duration};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -88,7 +86,10 @@ impl Window {
                 start: Some(floor(t, hop) - size),
                 end: t,
             },
-            Window::Lifetime => TimeRange { start: None, end: t },
+            Window::Lifetime => TimeRange {
+                start: None,
+                end: t,
+            },
         }
     }
 
@@ -163,7 +164,10 @@ impl Window {
 
 /// The ladder a view keeps: the union of its windows' granularities, largest first.
 pub fn view_ladder<'a>(windows: impl IntoIterator<Item = &'a Window>) -> Vec<Micros> {
-    let mut out: Vec<Micros> = windows.into_iter().flat_map(Window::granularities).collect();
+    let mut out: Vec<Micros> = windows
+        .into_iter()
+        .flat_map(Window::granularities)
+        .collect();
     out.sort_unstable_by(|a, b| b.cmp(a));
     out.dedup();
     out
@@ -261,7 +265,9 @@ mod tests {
             .map(|i: i64| (i * 7_919_993_117 + i * i * 13) % (5 * D) + D / 3)
             .chain([D, 2 * D, 3 * D + H])
             .collect();
-        let times = (0..300).map(|i: i64| D + i * 1_234_567_891 % (5 * D)).chain([2 * D, 2 * D + 1]);
+        let times = (0..300)
+            .map(|i: i64| D + i * 1_234_567_891 % (5 * D))
+            .chain([2 * D, 2 * D + 1]);
         for w in windows {
             for t in times.clone() {
                 let range = w.range_at(t);

@@ -329,9 +329,15 @@ pub enum ExprKind {
         else_result: Option<Box<Expr>>,
     },
     /// `f(args)`: scalar functions and aggregates alike; `count(*)` has a single `Star` arg.
-    Call { name: Ident, args: Vec<Expr> },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
     /// `cast(x as T)`
-    Cast { expr: Box<Expr>, ty: TypeExpr },
+    Cast {
+        expr: Box<Expr>,
+        ty: TypeExpr,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -42,7 +42,12 @@ fn modules_only_import_what_the_dependency_rule_allows() {
         let module = relative
             .components()
             .next()
-            .map(|c| c.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string())
+            .map(|c| {
+                c.as_os_str()
+                    .to_string_lossy()
+                    .trim_end_matches(".rs")
+                    .to_string()
+            })
             .unwrap_or_default();
         if ["lib", "main", "cli"].contains(&module.as_str()) {
             continue; // the composition root may use everything
@@ -51,24 +56,42 @@ fn modules_only_import_what_the_dependency_rule_allows() {
         for (n, line) in text.lines().enumerate() {
             for (pos, _) in line.match_indices("crate::") {
                 let rest = &line[pos + "crate::".len()..];
-                let target: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                let target: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
                 if target.is_empty() || target == module {
                     continue;
                 }
                 if !allowed(&module).contains(&target.as_str()) {
-                    violations.push(format!("{}:{}: `{module}` imports `{target}`", relative.display(), n + 1));
+                    violations.push(format!(
+                        "{}:{}: `{module}` imports `{target}`",
+                        relative.display(),
+                        n + 1
+                    ));
                 }
             }
         }
         // Back ends never import each other.
-        if let Some(backend) = relative.to_string_lossy().strip_prefix("backend/").and_then(|r| r.split('/').next().map(str::to_string)) {
+        if let Some(backend) = relative
+            .to_string_lossy()
+            .strip_prefix("backend/")
+            .and_then(|r| r.split('/').next().map(str::to_string))
+        {
             let backend = backend.trim_end_matches(".rs").to_string();
             for other in ["batch", "online", "stream"] {
                 if other != backend && text.contains(&format!("backend::{other}")) {
-                    violations.push(format!("{}: back end `{backend}` imports back end `{other}`", relative.display()));
+                    violations.push(format!(
+                        "{}: back end `{backend}` imports back end `{other}`",
+                        relative.display()
+                    ));
                 }
             }
         }
     }
-    assert!(violations.is_empty(), "dependency rule violations:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "dependency rule violations:\n{}",
+        violations.join("\n")
+    );
 }

@@ -49,8 +49,12 @@ pub fn context(partitions: usize) -> SessionContext {
     session_context(SessionConfig::new().with_target_partitions(partitions))
 }
 
+/// Rows per batch in the tables tests register: small, so that even tiny tables come in
+/// several batches and partial states meet in merges.
+const BATCH_ROWS: usize = 16;
+
 /// Registers `rows` (in the declared column order) as the table `name`, spread over
-/// `partitions` partitions of one batch each, round robin.
+/// `partitions` partitions round robin, in batches of at most [`BATCH_ROWS`] rows.
 pub fn register_rows(
     ctx: &SessionContext,
     name: &str,
@@ -59,19 +63,19 @@ pub fn register_rows(
     partitions: usize,
 ) {
     let schema: SchemaRef = input_schema(fields);
-    let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
-    for p in 0..partitions.max(1) {
-        let chunk: Vec<&Vec<Value>> = rows.iter().skip(p).step_by(partitions.max(1)).collect();
+    let batch = |chunk: &[&Vec<Value>]| -> RecordBatch {
         let columns: Vec<ArrayRef> = schema
             .fields()
             .iter()
             .enumerate()
             .map(|(i, field)| {
-                let scalars = chunk.iter().map(|row| {
-                    value_to_scalar(&row[i], field.data_type())
-                        .unwrap_or_else(|e| panic!("{name}.{}: {e}", field.name()))
-                });
-                let scalars: Vec<ScalarValue> = scalars.collect();
+                let scalars: Vec<ScalarValue> = chunk
+                    .iter()
+                    .map(|row| {
+                        value_to_scalar(&row[i], field.data_type())
+                            .unwrap_or_else(|e| panic!("{name}.{}: {e}", field.name()))
+                    })
+                    .collect();
                 if scalars.is_empty() {
                     return new_empty_array(field.data_type());
                 }
@@ -79,11 +83,20 @@ pub fn register_rows(
                     .unwrap_or_else(|e| panic!("{name}.{}: {e}", field.name()))
             })
             .collect();
-        let batch = RecordBatch::try_new(Arc::clone(&schema), columns)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        parts.push(vec![batch]);
+        RecordBatch::try_new(Arc::clone(&schema), columns).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
+    for p in 0..partitions.max(1) {
+        let part: Vec<&Vec<Value>> = rows.iter().skip(p).step_by(partitions.max(1)).collect();
+        let batches = if part.is_empty() {
+            vec![batch(&[])]
+        } else {
+            part.chunks(BATCH_ROWS).map(&batch).collect()
+        };
+        parts.push(batches);
     }
-    let table = MemTable::try_new(schema, parts).expect("a table of the declared schema");
+    let table =
+        MemTable::try_new(Arc::clone(&schema), parts).expect("a table of the declared schema");
     ctx.register_table(name, Arc::new(table))
         .expect("a new table name");
 }

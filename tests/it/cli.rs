@@ -23,7 +23,11 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-pub const EXAMPLES: [&str; 3] = ["examples/user_activity", "examples/recommender", "examples/fraud"];
+pub const EXAMPLES: [&str; 3] = [
+    "examples/user_activity",
+    "examples/recommender",
+    "examples/fraud",
+];
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -34,7 +38,11 @@ fn every_example_checks_clean() {
     for example in EXAMPLES {
         let out = featc(&["check", example]);
         assert!(out.status.success(), "{example}:\n{}", stderr(&out));
-        assert!(!stderr(&out).contains("error"), "{example}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("error"),
+            "{example}: {}",
+            stderr(&out)
+        );
     }
 }
 
@@ -47,7 +55,11 @@ fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push((rel, std::fs::read(&p).expect("readable")));
             }
         }
@@ -70,17 +82,36 @@ fn compile_is_byte_identical_across_runs_and_check_detects_staleness() {
         assert!(ta.len() >= 5, "{example}: only {} artifacts", ta.len());
         assert_eq!(ta, tb, "{example}: two compiles differ");
 
-        let out = featc(&["compile", example, "--out", a.to_str().expect("utf-8"), "--check"]);
-        assert!(out.status.success(), "{example}: fresh output reported stale: {}", stderr(&out));
+        let out = featc(&[
+            "compile",
+            example,
+            "--out",
+            a.to_str().expect("utf-8"),
+            "--check",
+        ]);
+        assert!(
+            out.status.success(),
+            "{example}: fresh output reported stale: {}",
+            stderr(&out)
+        );
 
         // change one artifact, add a foreign one: both are reported, exit 1
         std::fs::write(a.join("plan.json"), "{}").expect("write");
         std::fs::write(a.join("offline/old_view.sql"), "select 1").expect("write");
-        let out = featc(&["compile", example, "--out", a.to_str().expect("utf-8"), "--check"]);
+        let out = featc(&[
+            "compile",
+            example,
+            "--out",
+            a.to_str().expect("utf-8"),
+            "--check",
+        ]);
         assert_eq!(out.status.code(), Some(1));
         let err = stderr(&out);
         assert!(err.contains("changed: plan.json"), "{err}");
-        assert!(err.contains("no longer generated: offline/old_view.sql"), "{err}");
+        assert!(
+            err.contains("no longer generated: offline/old_view.sql"),
+            "{err}"
+        );
 
         // compiling again repairs it and removes what is no longer generated
         let out = featc(&["compile", example, "--out", a.to_str().expect("utf-8")]);
@@ -95,19 +126,32 @@ fn compile_is_byte_identical_across_runs_and_check_detects_staleness() {
 fn manifest_hashes_match_the_files_it_lists() {
     use sha2::{Digest, Sha256};
     let dir = temp_dir("manifest");
-    let out = featc(&["compile", EXAMPLES[0], "--out", dir.to_str().expect("utf-8")]);
+    let out = featc(&[
+        "compile",
+        EXAMPLES[0],
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest")).expect("json");
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
+            .expect("json");
     let artifacts = manifest["artifacts"].as_array().expect("artifact list");
     assert!(!artifacts.is_empty());
     for a in artifacts {
         let path = a["path"].as_str().expect("path");
         let bytes = std::fs::read(dir.join(path)).expect("listed file exists");
-        let hex: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(a["sha256"].as_str(), Some(hex.as_str()), "{path}");
     }
-    assert!(manifest["features"].as_object().is_some_and(|f| !f.is_empty()));
+    assert!(
+        manifest["features"]
+            .as_object()
+            .is_some_and(|f| !f.is_empty())
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -118,21 +162,32 @@ fn exit_codes_distinguish_success_user_errors_and_usage_errors() {
     assert_eq!(featc(&["check", "does/not/exist"]).status.code(), Some(1));
     assert_eq!(featc(&["check"]).status.code(), Some(2));
     assert_eq!(featc(&["frobnicate"]).status.code(), Some(2));
-    assert_eq!(featc(&["explain", EXAMPLES[0], "--view", "nope"]).status.code(), Some(2));
+    assert_eq!(
+        featc(&["explain", EXAMPLES[0], "--view", "nope"])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn json_diagnostics_are_machine_readable() {
     let out = featc(&["check", "tests/cases/err", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
     let items = doc["diagnostics"].as_array().expect("diagnostics array");
     assert!(items.len() >= 25, "only {} diagnostics", items.len());
     for d in items {
         assert!(d["code"].as_str().is_some_and(|c| c.starts_with('E')));
         let primary = &d["primary"];
         assert!(primary["line"].as_u64().is_some_and(|l| l >= 1), "{d}");
-        assert!(primary["file"].as_str().is_some_and(|f| f.ends_with(".feat")), "{d}");
+        assert!(
+            primary["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with(".feat")),
+            "{d}"
+        );
     }
     assert_eq!(doc["errors"].as_u64(), Some(items.len() as u64));
 }

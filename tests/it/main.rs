@@ -7,3 +7,4 @@ mod cli;
 mod corpus;
 mod docs;
 mod online_postgres;
+mod pit;

@@ -4,15 +4,17 @@
 //! training set with the two columns the runner adds (see [`super::names`]).
 
 use super::names::{AT, LABELS, ROW};
-use super::schema::{input_schema, timestamp_type};
+use super::schema::{arrow_type, input_schema, timestamp_type};
 use super::udaf::all_udafs;
 use crate::plan::{BatchFormat, Field, Plan};
 use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{Field as ArrowField, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field as ArrowField, Schema, SchemaRef};
 use datafusion::common::{DataFusionError, Result, plan_err};
 use datafusion::datasource::MemTable;
-use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
+use datafusion::prelude::{
+    CsvReadOptions, DataFrame, ParquetReadOptions, SessionConfig, SessionContext,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -121,82 +123,113 @@ pub async fn register_inputs(
 
 /// Reads the labels file at `location` in file order and registers it as `labels`, with
 /// `__featc_at` (the column `at` as a microsecond UTC timestamp) and `__featc_row` (0, 1, ...)
-/// appended. Returns the file's own schema (the label columns of the training set).
+/// appended. The service's `keys` are read as their declared types (a CSV key `00123` stays
+/// the string it is). Returns the label columns of the training set, as read.
 pub async fn register_labels(
     ctx: &SessionContext,
     location: &str,
     format: BatchFormat,
     at: &str,
+    keys: &[Field],
 ) -> Result<SchemaRef> {
     if !Path::new(location).exists() {
         return plan_err!("there is no labels file at {location}");
     }
     // one partition: the batches come back in file order
     let reader = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1));
-    let frame = match format {
+    let inferred = read_labels(&reader, location, format, None).await?;
+    let inferred = inferred.schema().as_arrow().clone();
+    let names = || {
+        inferred
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for wanted in std::iter::once(at).chain(keys.iter().map(|k| k.name.as_str())) {
+        if inferred.index_of(wanted).is_err() {
+            return plan_err!(
+                "the labels have no column `{wanted}`; they have: {}",
+                names()
+            );
+        }
+    }
+    let fields: Vec<ArrowField> = inferred
+        .fields()
+        .iter()
+        .map(|f| match keys.iter().find(|k| k.name == *f.name()) {
+            Some(key) => ArrowField::new(f.name(), arrow_type(&key.ty.ty), true),
+            None => f.as_ref().clone(),
+        })
+        .collect();
+    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    let batches = read_labels(&reader, location, format, Some(&schema))
+        .await?
+        .collect()
+        .await?;
+    let at_index = schema.index_of(at)?;
+    let labels = with_label_columns(&schema, &batches, at_index)?;
+    ctx.register_table(LABELS, Arc::new(labels))?;
+    Ok(schema)
+}
+
+/// The labels file as a data frame; a CSV file is read with `schema` when given (a Parquet
+/// file has its own types, cast afterwards).
+async fn read_labels(
+    reader: &SessionContext,
+    location: &str,
+    format: BatchFormat,
+    schema: Option<&Schema>,
+) -> Result<DataFrame> {
+    match format {
         BatchFormat::Csv => {
-            let options = CsvReadOptions::new()
+            let mut options = CsvReadOptions::new()
                 .has_header(true)
                 .file_extension(file_extension(location, format))
                 .null_regex(Some("^$".to_string()));
-            reader.read_csv(location, options).await?
+            if let Some(schema) = schema {
+                options = options.schema(schema);
+            }
+            reader.read_csv(location, options).await
         }
         BatchFormat::Parquet => {
             let options = ParquetReadOptions {
                 file_extension: file_extension(location, format),
                 ..ParquetReadOptions::default()
             };
-            reader.read_parquet(location, options).await?
+            reader.read_parquet(location, options).await
         }
-    };
-    let file_schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-    let Ok(at_index) = file_schema.index_of(at) else {
-        return plan_err!(
-            "the labels have no column `{at}`; they have: {}",
-            file_schema
-                .fields()
-                .iter()
-                .map(|f| f.name().as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    };
-    let batches = frame.collect().await?;
-    let labels = with_label_columns(&file_schema, &batches, at_index)?;
-    ctx.register_table(LABELS, Arc::new(labels))?;
-    Ok(file_schema)
+    }
 }
 
-/// The labels with `__featc_at` and `__featc_row` appended to every batch.
+/// The labels, their columns cast to `schema`, with `__featc_at` and `__featc_row` appended.
 fn with_label_columns(
-    file_schema: &SchemaRef,
+    schema: &SchemaRef,
     batches: &[RecordBatch],
     at_index: usize,
 ) -> Result<MemTable> {
-    let mut fields: Vec<ArrowField> = file_schema
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
+    let mut fields: Vec<ArrowField> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     fields.push(ArrowField::new(AT, timestamp_type(), true));
-    fields.push(ArrowField::new(
-        ROW,
-        datafusion::arrow::datatypes::DataType::Int64,
-        false,
-    ));
-    let schema = Arc::new(Schema::new(fields));
+    fields.push(ArrowField::new(ROW, DataType::Int64, false));
+    let out_schema = Arc::new(Schema::new(fields));
     let mut next_row: i64 = 0;
     let mut out = Vec::with_capacity(batches.len());
     for batch in batches {
+        let mut columns = Vec::with_capacity(batch.num_columns() + 2);
+        for (column, field) in batch.columns().iter().zip(schema.fields()) {
+            columns.push(cast(column, field.data_type()).map_err(|e| {
+                DataFusionError::Plan(format!("the labels' column `{}`: {e}", field.name()))
+            })?);
+        }
         let at = cast(batch.column(at_index), &timestamp_type())
             .map_err(|e| DataFusionError::Plan(format!("the labels' time column: {e}")))?;
         let rows = i64::try_from(batch.num_rows()).unwrap_or(i64::MAX);
         let row: ArrayRef = Arc::new(Int64Array::from_iter_values(next_row..next_row + rows));
         next_row += rows;
-        let mut columns = batch.columns().to_vec();
         columns.push(at);
         columns.push(row);
-        out.push(RecordBatch::try_new(Arc::clone(&schema), columns)?);
+        out.push(RecordBatch::try_new(Arc::clone(&out_schema), columns)?);
     }
-    MemTable::try_new(schema, vec![out])
+    MemTable::try_new(out_schema, vec![out])
 }

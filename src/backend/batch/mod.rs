@@ -22,12 +22,12 @@ pub mod names;
 pub mod schema;
 mod sql_ast;
 mod time_sql;
-mod training_sql;
+mod training;
 pub mod udaf;
 mod view_sql;
 
 pub use context::register_udafs;
-pub use training_sql::training_sql;
+pub use training::training_sql;
 pub use view_sql::view_sql;
 
 /// A view or service the batch back end cannot compile: the plan is inconsistent (a featc

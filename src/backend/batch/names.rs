@@ -21,8 +21,10 @@ pub const WINDOW_END: &str = "__featc_window_end";
 pub const TILE_START: &str = "__featc_tile_start";
 /// `T − settle` for a label time `T`, in microseconds.
 pub const AS_OF: &str = "__featc_as_of";
-/// The offset of a window or tile among those an event or label touches (1, 2, ...).
+/// The offset of a window or tile among those an event or label touches (1, 2, ...), a
+/// column of the relation `o`.
 pub const OFFSET: &str = "n";
+pub const OFFSET_RELATION: &str = "o";
 /// 1 for the row in force, in a ranking of a table's rows.
 pub const RANK: &str = "__featc_rank";
 

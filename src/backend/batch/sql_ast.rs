@@ -2,15 +2,15 @@
 //! (sqlparser's nodes have many fields that featc never sets). Identifiers are always quoted;
 //! values are always literals built from typed data, never text pasted into SQL.
 
-use crate::backend::sql_expr::{binary, function, ident};
+use super::names::{OFFSET, OFFSET_RELATION};
+use crate::backend::sql_expr::{binary, function, ident, number_literal};
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Cte, Distinct, ExcludeSelectItem, Expr, FunctionArg, FunctionArgExpr,
-    GroupByExpr, Ident, Join, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, OrderBy,
-    OrderByExpr, OrderByKind, OrderByOptions, Parens, Query, Select, SelectFlavor, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, TableAlias, TableAliasColumnDef, TableFactor,
-    TableFunctionArgs, TableWithJoins, Values, WildcardAdditionalOptions, WindowSpec, WindowType,
-    With,
+    BinaryOperator, Cte, Distinct, ExcludeSelectItem, Expr, GroupByExpr, Join, JoinConstraint,
+    JoinOperator, ObjectName, ObjectNamePart, OrderBy, OrderByExpr, OrderByKind, OrderByOptions,
+    Parens, Query, Select, SelectFlavor, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
+    TableAlias, TableAliasColumnDef, TableFactor, TableWithJoins, Values,
+    WildcardAdditionalOptions, WindowSpec, WindowType, With,
 };
 
 /// `"name"`
@@ -101,6 +101,13 @@ pub fn row_number_desc(partition_by: Vec<Expr>, order_by: Vec<Expr>) -> Expr {
     call
 }
 
+/// `(VALUES (1), (2), ..., (k)) AS "o"("n")`: the offsets 1 ..= k. (A constant relation
+/// rather than `generate_series`: DataFusion knows its size and joins it fast.)
+pub fn offsets(k: i64) -> TableFactor {
+    let rows = (1..=k).map(|n| number_literal(n.to_string())).collect();
+    values(rows, OFFSET_RELATION, OFFSET)
+}
+
 /// `a AND b AND ...` (`TRUE` for no conditions).
 pub fn and_all(conditions: Vec<Expr>) -> Expr {
     let mut iter = conditions.into_iter();
@@ -141,34 +148,6 @@ pub fn table(name: &str, alias: &str) -> TableFactor {
         name: object_name(name),
         alias: (alias != name).then(|| table_alias(alias, &[])),
         args: None,
-        with_hints: Vec::new(),
-        version: None,
-        with_ordinality: false,
-        partitions: Vec::new(),
-        json_path: None,
-        sample: None,
-        index_hints: Vec::new(),
-    }
-}
-
-/// A table function: `name(args) AS "alias"("column", ...)`; the function name is a
-/// built-in, printed unquoted.
-pub fn table_function(
-    function: &str,
-    args: Vec<Expr>,
-    alias: &str,
-    columns: &[&str],
-) -> TableFactor {
-    TableFactor::Table {
-        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(function))]),
-        alias: Some(table_alias(alias, columns)),
-        args: Some(TableFunctionArgs {
-            args: args
-                .into_iter()
-                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
-                .collect(),
-            settings: None,
-        }),
         with_hints: Vec::new(),
         version: None,
         with_ordinality: false,
@@ -378,4 +357,34 @@ pub fn statement(provenance: &str, query: &Query) -> String {
         .map(|c| if c.is_control() { '?' } else { c })
         .collect();
     format!("-- featc: {provenance}\n{query:#};\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provenance_stays_one_comment_line() {
+        let query = select(vec![item(name("a"))]).from(table("t", "t")).query();
+        let text = statement("view v (evil\nDROP TABLE x;.feat:3)", &query);
+        assert!(
+            text.starts_with("-- featc: view v (evil?DROP TABLE x;.feat:3)\nSELECT"),
+            "{text}"
+        );
+        assert!(text.ends_with(";\n"));
+    }
+
+    #[test]
+    fn identifiers_are_quoted_and_aliases_only_when_renaming() {
+        let query = select(vec![
+            aliased(col("t", "a"), "a"),
+            aliased(col("t", "b\"c"), "d"),
+        ])
+        .from(table("my table", "t"))
+        .query();
+        assert_eq!(
+            query.to_string(),
+            r#"SELECT "t"."a", "t"."b""c" AS "d" FROM "my table" AS "t""#
+        );
+    }
 }

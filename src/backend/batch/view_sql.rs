@@ -15,9 +15,9 @@ use super::inputs::{
     EventRefs, events_query, provenance, read_columns, source_of, state_items, table_of,
     value_items,
 };
-use super::names::{OFFSET, TILE_START, TIME, WINDOW_END, cte};
+use super::names::{OFFSET, OFFSET_RELATION, TILE_START, TIME, WINDOW_END, cte};
 use super::sql_ast::{
-    JoinKind, aliased, col, item, join, name, select, statement, table, table_function, values,
+    JoinKind, aliased, col, item, join, name, offsets, select, statement, table, values,
 };
 use super::time_sql::{duration, floor, minus, plus, times, timestamp};
 use crate::agg::state_fields;
@@ -83,16 +83,14 @@ fn windows_query(
         assign_items.push(aliased(plus(slide_start, duration(slide)), WINDOW_END));
         select(assign_items).from(table(&events, "e"))
     } else {
-        let end = plus(slide_start, times(duration(slide), col("o", OFFSET)));
+        let end = plus(
+            slide_start,
+            times(duration(slide), col(OFFSET_RELATION, OFFSET)),
+        );
         assign_items.push(aliased(end, WINDOW_END));
         select(assign_items).from(table(&events, "e")).join(join(
             JoinKind::Cross,
-            table_function(
-                "generate_series",
-                vec![duration(1), duration(per_event)],
-                "o",
-                &[OFFSET],
-            ),
+            offsets(per_event),
             None,
         ))
     };

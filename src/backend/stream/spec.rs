@@ -16,7 +16,13 @@ pub fn view_spec(plan: &Plan, view: &View) -> Option<Json> {
     let (fields, stream, event_time, settle, table) = match &view.input {
         Input::Source(name) => {
             let s = plan.source(name)?;
-            (&s.fields, s.stream.as_ref()?, Some(&s.event_time), s.settle, None)
+            (
+                &s.fields,
+                s.stream.as_ref()?,
+                Some(&s.event_time),
+                s.settle,
+                None,
+            )
         }
         Input::Table(name) => {
             let t = plan.table(name)?;

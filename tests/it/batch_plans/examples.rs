@@ -40,11 +40,17 @@ async fn training_set(
     register_inputs(&ctx, &plan, &root, &BTreeMap::new())
         .await
         .expect("the example's CSV files");
-    let labels = root.join("labels.csv");
-    register_labels(&ctx, &labels.to_string_lossy(), BatchFormat::Csv, at_column)
-        .await
-        .expect("the example's labels");
     let service = plan.service(service).expect("the service");
+    let labels = root.join("labels.csv");
+    register_labels(
+        &ctx,
+        &labels.to_string_lossy(),
+        BatchFormat::Csv,
+        at_column,
+        &service.keys,
+    )
+    .await
+    .expect("the example's labels");
     let (names, rows) = run(&ctx, &training_sql(&plan, service).expect("a statement")).await;
 
     let label_lines = std::fs::read_to_string(&labels).expect("the labels");

@@ -2,6 +2,7 @@
 //! `known_at` and `ttl`, a source with `settle`; labels read from a CSV file in file order.
 
 use super::{context, plan_of, register_input, run, s, scratch_dir, ts};
+use datafusion::arrow::datatypes::DataType;
 use featc::backend::batch::context::register_labels;
 use featc::backend::batch::training_sql;
 use featc::plan::BatchFormat;
@@ -147,11 +148,17 @@ async fn training_rows_see_exactly_what_was_known_at_their_time() {
          u2,1,2024-03-15T10:00:00Z,0\n",
     )
     .unwrap();
-    register_labels(&ctx, labels.to_str().unwrap(), BatchFormat::Csv, "obs_ts")
-        .await
-        .unwrap();
-
     let service = plan.service("model").unwrap();
+    register_labels(
+        &ctx,
+        labels.to_str().unwrap(),
+        BatchFormat::Csv,
+        "obs_ts",
+        &service.keys,
+    )
+    .await
+    .unwrap();
+
     let (names, rows) = run(&ctx, &training_sql(&plan, service).unwrap()).await;
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(
@@ -266,4 +273,65 @@ async fn training_rows_see_exactly_what_was_known_at_their_time() {
         "label columns as read"
     );
     assert_eq!(rows[0][3], i(1));
+}
+
+#[tokio::test]
+async fn label_keys_are_read_as_their_declared_types() {
+    let plan = plan_of(
+        r#"
+entity user { key user_id: string }
+source clicks {
+  schema {
+    user_id: string
+    ts:      timestamp
+  }
+  event_time ts
+  batch parquet "clicks"
+}
+features user_clicks on user from clicks {
+  window tumbling(1h)
+  clicks_1h = count(*)
+}
+service model { include user_clicks.* }
+"#,
+    );
+    let ctx = context(2);
+    register_input(
+        &ctx,
+        &plan,
+        "clicks",
+        &[
+            vec![s("007"), ts("2024-03-15T09:10:00Z")],
+            vec![s("7"), ts("2024-03-15T09:20:00Z")],
+            vec![s("7"), ts("2024-03-15T09:30:00Z")],
+        ],
+    );
+    let dir = scratch_dir("label-keys");
+    let labels = dir.join("labels.csv");
+    // CSV inference alone would read both keys as the integer 7
+    std::fs::write(
+        &labels,
+        "user_id,at\n007,2024-03-15T10:00:00Z\n7,2024-03-15T10:00:00Z\n",
+    )
+    .unwrap();
+    let service = plan.service("model").unwrap();
+    let label_schema = register_labels(
+        &ctx,
+        labels.to_str().unwrap(),
+        BatchFormat::Csv,
+        "at",
+        &service.keys,
+    )
+    .await
+    .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(label_schema.field(0).data_type(), &DataType::Utf8);
+    let (_, rows) = run(&ctx, &training_sql(&plan, service).unwrap()).await;
+    assert_eq!(
+        rows,
+        [
+            vec![s("007"), ts("2024-03-15T10:00:00Z"), Value::Int(1)],
+            vec![s("7"), ts("2024-03-15T10:00:00Z"), Value::Int(2)],
+        ]
+    );
 }

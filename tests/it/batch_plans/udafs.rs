@@ -1,6 +1,8 @@
 //! featc's UDAFs on their own: tie-breaks, nulls, and partial states merged across partitions.
 
 use super::{context, register_rows, run, s};
+use datafusion::prelude::SessionConfig;
+use featc::backend::batch::context::session_context;
 use featc::plan::Field;
 use featc::types::{ColumnType, Type, Value};
 
@@ -134,8 +136,24 @@ async fn merges_across_partitions_agree_with_brute_force() {
             )
         })
         .collect();
-    for partitions in [1, 4] {
-        let ctx = context(partitions);
+    // one partition, four, and four with partial aggregation skipped (rows go straight to
+    // states, `convert_to_state`)
+    for (partitions, skip_partial) in [(1, false), (4, false), (4, true)] {
+        let ctx = if skip_partial {
+            let config = SessionConfig::new()
+                .with_target_partitions(partitions)
+                .set_usize(
+                    "datafusion.execution.skip_partial_aggregation_probe_rows_threshold",
+                    1,
+                )
+                .set_str(
+                    "datafusion.execution.skip_partial_aggregation_probe_ratio_threshold",
+                    "0.0",
+                );
+            session_context(config)
+        } else {
+            context(partitions)
+        };
         register_rows(&ctx, "t", &fields(), &rows, 5);
         let (_, result) = run(
             &ctx,

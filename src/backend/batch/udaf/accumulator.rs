@@ -1,15 +1,17 @@
 //! A DataFusion [`Accumulator`] over one [`crate::agg::State`]: `update` per event, `state` as
 //! the portable fields of [`crate::agg::state_fields`], `merge` by decoding those fields and
-//! merging states — the same code the stream operator runs.
+//! merging states — the same code the stream operator runs. Used where DataFusion aggregates
+//! without groups (or cannot use [`super::groups::StateGroups`]).
 
 use super::Output;
-use super::convert::{TimeColumn, ValueColumn, field_from_array, field_to_scalar, value_to_scalar};
-use crate::agg::{AggFunc, FieldValue, State, StateField, state_fields};
+use super::convert::{field_to_scalar, value_to_scalar};
+use super::rows::{decode, for_each_event, merge_into};
+use crate::agg::{AggFunc, State, StateField, state_fields};
 use crate::types::{Type, Value};
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::scalar::ScalarStructBuilder;
-use datafusion::common::{DataFusionError, Result, ScalarValue, internal_err};
+use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::Accumulator;
 
 #[derive(Debug)]
@@ -38,55 +40,37 @@ impl StateAccumulator {
     }
 }
 
+/// The aggregate's result for one state: its value, or its fields as a struct.
+pub fn output_scalar(
+    state: &State,
+    layout: &[StateField],
+    output: Output,
+    return_type: &DataType,
+) -> Result<ScalarValue> {
+    match output {
+        Output::Value => value_to_scalar(&state.finish(), return_type),
+        Output::State => {
+            let mut builder = ScalarStructBuilder::new();
+            for (field, value) in layout.iter().zip(state.to_fields()) {
+                let scalar = field_to_scalar(&value, &field.ty)?;
+                let arrow = Field::new(field.suffix, scalar.data_type(), true);
+                builder = builder.with_scalar(arrow, scalar);
+            }
+            builder.build()
+        }
+    }
+}
+
 impl Accumulator for StateAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let Some(first) = values.first() else {
-            return internal_err!("featc: `{}` called without arguments", self.func.name());
-        };
-        if self.func == AggFunc::CountAll {
-            // count(*) counts every row, whatever its value
-            for _ in 0..first.len() {
-                self.state.update(&Value::Null, 0);
-            }
-            return Ok(());
-        }
-        let column = ValueColumn::new(first);
-        if self.func.uses_event_time() {
-            let Some(times) = values.get(1) else {
-                return internal_err!("featc: `{}` needs an event time", self.func.name());
-            };
-            let times = TimeColumn::new(times)?;
-            for row in 0..first.len() {
-                // an event without a time belongs to no window and is never first or last
-                if let Some(time) = times.time(row)
-                    && first.is_valid(row)
-                {
-                    self.state.update(&column.value(row)?, time);
-                }
-            }
-        } else {
-            for row in 0..first.len() {
-                if first.is_valid(row) {
-                    self.state.update(&column.value(row)?, 0);
-                }
-            }
-        }
-        Ok(())
+        let state = &mut self.state;
+        for_each_event(&self.func, values, |_, value, time| {
+            state.update(value, time)
+        })
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        match self.output {
-            Output::Value => value_to_scalar(&self.state.finish(), &self.return_type),
-            Output::State => {
-                let mut builder = ScalarStructBuilder::new();
-                for (field, value) in self.layout.iter().zip(self.state.to_fields()) {
-                    let scalar = field_to_scalar(&value, &field.ty)?;
-                    let arrow = Field::new(field.suffix, scalar.data_type(), true);
-                    builder = builder.with_scalar(arrow, scalar);
-                }
-                builder.build()
-            }
-        }
+        output_scalar(&self.state, &self.layout, self.output, &self.return_type)
     }
 
     fn size(&self) -> usize {
@@ -102,33 +86,17 @@ impl Accumulator for StateAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        if states.len() != self.layout.len() {
-            return internal_err!(
-                "featc: `{}` expects {} state fields, got {}",
-                self.func.name(),
-                self.layout.len(),
-                states.len()
-            );
-        }
         let rows = states.first().map_or(0, |a| a.len());
-        let mut fields: Vec<FieldValue> = Vec::with_capacity(self.layout.len());
         for row in 0..rows {
-            fields.clear();
-            for (field, array) in self.layout.iter().zip(states) {
-                fields.push(field_from_array(array, row, &field.ty)?);
-            }
-            let other = State::from_fields(&self.func, self.arg.as_ref(), &fields)
-                .map_err(|e| DataFusionError::Execution(format!("featc: {e}")))?;
-            self.state
-                .try_merge(&other)
-                .map_err(|e| DataFusionError::Execution(format!("featc: {e}")))?;
+            let other = decode(&self.func, self.arg.as_ref(), &self.layout, states, row)?;
+            merge_into(&mut self.state, &other)?;
         }
         Ok(())
     }
 }
 
 /// A rough count of the heap bytes a state holds, for DataFusion's memory accounting.
-fn state_heap_size(state: &State) -> usize {
+pub fn state_heap_size(state: &State) -> usize {
     let value_size = |v: &Value| std::mem::size_of::<Value>() + value_heap_size(v);
     match state {
         State::Min(Some(v)) | State::Max(Some(v)) => value_heap_size(v),

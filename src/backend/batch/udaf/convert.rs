@@ -6,11 +6,13 @@ use crate::agg::{FieldType, FieldValue};
 use crate::backend::batch::schema::{arrow_type, list_of};
 use crate::types::{Micros, Value};
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StringArray, StringViewArray,
-    TimestampMicrosecondArray,
+    Array, ArrayRef, AsArray, BooleanArray, Decimal128Builder, Float64Array, Float64Builder,
+    Int64Array, Int64Builder, StringArray, StringViewArray, TimestampMicrosecondArray,
+    new_empty_array,
 };
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Decimal128Type, Float64Type, Int64Type, TimeUnit};
 use datafusion::common::{Result, ScalarValue, internal_err};
+use std::sync::Arc;
 
 /// The Arrow type of a state field.
 pub fn field_arrow_type(ty: &FieldType) -> DataType {
@@ -128,6 +130,62 @@ pub fn field_to_scalar(value: &FieldValue, ty: &FieldType) -> Result<ScalarValue
     })
 }
 
+/// The column of one state field for a sequence of states' values of it: typed builders for
+/// the numeric fields (the common case, and the hot path when DataFusion skips partial
+/// aggregation), scalars for the rest.
+pub fn field_array<'a>(
+    values: impl ExactSizeIterator<Item = &'a FieldValue>,
+    ty: &FieldType,
+) -> Result<ArrayRef> {
+    let wrong = |value: &FieldValue| -> Result<ArrayRef> {
+        internal_err!("featc: state field {value:?} is not {ty}")
+    };
+    Ok(match ty {
+        FieldType::Int | FieldType::Time => {
+            let mut out = Int64Builder::with_capacity(values.len());
+            for value in values {
+                match value {
+                    FieldValue::Int(v) | FieldValue::Time(v) => out.append_value(*v),
+                    FieldValue::Null => out.append_null(),
+                    other => return wrong(other),
+                }
+            }
+            Arc::new(out.finish())
+        }
+        FieldType::Float => {
+            let mut out = Float64Builder::with_capacity(values.len());
+            for value in values {
+                match value {
+                    FieldValue::Float(v) => out.append_value(*v),
+                    FieldValue::Null => out.append_null(),
+                    other => return wrong(other),
+                }
+            }
+            Arc::new(out.finish())
+        }
+        FieldType::Numeric { scale } => {
+            let mut out = Decimal128Builder::with_capacity(values.len());
+            for value in values {
+                match value {
+                    FieldValue::Numeric { unscaled, .. } => out.append_value(*unscaled),
+                    FieldValue::Null => out.append_null(),
+                    other => return wrong(other),
+                }
+            }
+            Arc::new(out.finish().with_precision_and_scale(38, *scale as i8)?)
+        }
+        _ => {
+            if values.len() == 0 {
+                return Ok(new_empty_array(&field_arrow_type(ty)));
+            }
+            let scalars = values
+                .map(|v| field_to_scalar(v, ty))
+                .collect::<Result<Vec<ScalarValue>>>()?;
+            ScalarValue::iter_to_array(scalars)?
+        }
+    })
+}
+
 /// Row `row` of a state-field column.
 pub fn field_from_array(array: &ArrayRef, row: usize, ty: &FieldType) -> Result<FieldValue> {
     if array.is_null(row) {
@@ -136,12 +194,17 @@ pub fn field_from_array(array: &ArrayRef, row: usize, ty: &FieldType) -> Result<
     Ok(match ty {
         FieldType::Int => FieldValue::Int(int64_at(array, row)?),
         FieldType::Time => FieldValue::Time(int64_at(array, row)?),
-        FieldType::Numeric { scale } => match ScalarValue::try_from_array(array, row)? {
-            ScalarValue::Decimal128(Some(unscaled), _, _) => FieldValue::Numeric {
-                unscaled,
+        FieldType::Numeric { scale } => match array.as_primitive_opt::<Decimal128Type>() {
+            Some(numbers) => FieldValue::Numeric {
+                unscaled: numbers.value(row),
                 scale: *scale,
             },
-            other => return internal_err!("featc: state field {other} is not {ty}"),
+            None => {
+                return internal_err!(
+                    "featc: state field of type {} is not {ty}",
+                    array.data_type()
+                );
+            }
         },
         FieldType::Float => match array.as_primitive_opt::<Float64Type>() {
             Some(floats) => FieldValue::Float(floats.value(row)),
@@ -152,14 +215,21 @@ pub fn field_from_array(array: &ArrayRef, row: usize, ty: &FieldType) -> Result<
                 );
             }
         },
-        FieldType::Value(_) => {
-            FieldValue::Value(scalar_to_value(&ScalarValue::try_from_array(array, row)?)?)
-        }
+        FieldType::Value(_) => FieldValue::Value(ValueColumn::new(array).value(row)?),
         FieldType::ValueList(_) => {
-            match scalar_to_value(&ScalarValue::try_from_array(array, row)?)? {
-                Value::List(items) => FieldValue::Values(items),
-                other => return internal_err!("featc: state field {other:?} is not {ty}"),
-            }
+            let Some(lists) = array.as_list_opt::<i32>() else {
+                return internal_err!(
+                    "featc: state field of type {} is not {ty}",
+                    array.data_type()
+                );
+            };
+            let items = lists.value(row);
+            let column = ValueColumn::new(&items);
+            FieldValue::Values(
+                (0..items.len())
+                    .map(|i| column.value(i))
+                    .collect::<Result<_>>()?,
+            )
         }
         FieldType::TimeList => {
             let Some(lists) = array.as_list_opt::<i32>() else {
@@ -329,6 +399,10 @@ mod tests {
         for (value, ty) in cases {
             let array: ArrayRef = field_to_scalar(&value, &ty).unwrap().to_array().unwrap();
             assert_eq!(field_from_array(&array, 0, &ty).unwrap(), value, "{ty}");
+            let column = field_array([&FieldValue::Null, &value].into_iter(), &ty).unwrap();
+            assert_eq!(column.data_type(), &field_arrow_type(&ty), "{ty}");
+            assert_eq!(field_from_array(&column, 0, &ty).unwrap(), FieldValue::Null);
+            assert_eq!(field_from_array(&column, 1, &ty).unwrap(), value, "{ty}");
         }
     }
 

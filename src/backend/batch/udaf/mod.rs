@@ -15,6 +15,8 @@
 
 mod accumulator;
 pub mod convert;
+mod groups;
+mod rows;
 
 use super::schema::{arrow_type, plan_type, timestamp_type};
 use crate::agg::{AggFunc, state_fields};
@@ -26,9 +28,10 @@ use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, GroupsAccumulator, Signature, Volatility,
 };
 use datafusion::physical_expr::expressions::Literal;
+use groups::StateGroups;
 use std::sync::Arc;
 
 /// What a featc UDAF returns.
@@ -127,6 +130,22 @@ impl FeatcAggregate {
             .iter()
             .map(|f| Field::new(f.suffix, field_arrow_type(&f.ty), true))
             .collect()
+    }
+
+    /// The aggregate of one call (with `last_n`'s `n` from its literal argument) and the
+    /// plan type of the aggregated argument.
+    fn call(&self, acc_args: &AccumulatorArgs) -> Result<(AggFunc, Option<Type>)> {
+        let Some(first) = acc_args.expr_fields.first() else {
+            return plan_err!("`{}` needs an argument", self.name);
+        };
+        let arg = self.arg_type(first.data_type())?;
+        let func = match self.func {
+            AggFunc::LastN { .. } => AggFunc::LastN {
+                n: literal_limit(acc_args, &self.name)?,
+            },
+            ref other => other.clone(),
+        };
+        Ok((func, arg))
     }
 
     /// Whether the value can be null: only for the aggregates whose empty value is null.
@@ -238,21 +257,31 @@ impl AggregateUDFImpl for FeatcAggregate {
     }
 
     fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let Some(first) = acc_args.expr_fields.first() else {
-            return plan_err!("`{}` needs an argument", self.name);
-        };
-        let arg = self.arg_type(first.data_type())?;
-        let func = match self.func {
-            AggFunc::LastN { .. } => AggFunc::LastN {
-                n: literal_limit(&acc_args, &self.name)?,
-            },
-            ref other => other.clone(),
-        };
+        let (func, arg) = self.call(&acc_args)?;
+        let return_type = acc_args.return_field.data_type().clone();
         Ok(Box::new(StateAccumulator::new(
             func,
             arg,
             self.output,
-            acc_args.return_field.data_type().clone(),
+            return_type,
+        )))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        acc_args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        let (func, arg) = self.call(&acc_args)?;
+        let return_type = acc_args.return_field.data_type().clone();
+        Ok(Box::new(StateGroups::new(
+            func,
+            arg,
+            self.output,
+            return_type,
         )))
     }
 

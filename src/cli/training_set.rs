@@ -1,0 +1,84 @@
+//! `featc training-set PATHS --service S --labels FILE --at COL --out FILE [--source ...]`:
+//! every label row, in input order, label columns first, then the service's outputs as of the
+//! row's time (SPEC 1.6), computed by the service's batch statement on DataFusion. The Parquet
+//! file's key-value metadata records the lineage: service, featc version, each output's
+//! fingerprint and the locations read.
+
+use super::runtime::{self, data_error};
+use super::{Failure, Format, inputs, report};
+use crate::backend::batch::{self, context};
+use crate::plan::BatchFormat;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub struct Args<'a> {
+    pub paths: &'a [PathBuf],
+    pub service: &'a str,
+    pub labels: &'a Path,
+    pub at: &'a str,
+    pub out: &'a Path,
+    pub sources: &'a [(String, String)],
+}
+
+pub fn run(args: Args<'_>) -> Result<(), Failure> {
+    let (project, plan) = report::load_plan(args.paths, Format::Human)?;
+    let service = plan.service(args.service).ok_or_else(|| {
+        super::explain::unknown(
+            "service",
+            args.service,
+            plan.services.iter().map(|s| s.name.as_str()),
+        )
+    })?;
+    let overrides = runtime::overrides(&plan, args.sources)?;
+    let sql = batch::training_sql(&plan, service)
+        .map_err(|e| data_error("cannot compile the training set", e))?;
+    let labels = args.labels.to_string_lossy().into_owned();
+
+    let rows = runtime::block_on(async {
+        let ctx = runtime::session();
+        let views: Vec<&str> = service.views.iter().map(String::as_str).collect();
+        let mut locations =
+            inputs::register(&ctx, &plan, &project.root, &views, &overrides).await?;
+        let format = context::format_of(&labels, BatchFormat::Parquet);
+        let schema = context::register_labels(&ctx, &labels, format, args.at, &service.keys)
+            .await
+            .map_err(|e| data_error("cannot read the labels", e))?;
+        // Label columns come first in the output; a label column named like an output would
+        // make two columns of one name.
+        for output in &service.outputs {
+            if schema.index_of(&output.name).is_ok() {
+                eprintln!(
+                    "error: the labels have a column `{}`, which is also an output of `{}`\n  = help: rename or drop that column in the labels file",
+                    output.name, service.name
+                );
+                return Err(Failure::User);
+            }
+        }
+        locations.insert("labels".into(), labels.clone());
+        let df = ctx
+            .sql(&sql)
+            .await
+            .map_err(|e| data_error("DataFusion rejected the training-set statement", e))?;
+        let mut lineage = runtime::base_lineage(&plan);
+        lineage.insert("featc.service".into(), service.name.clone());
+        lineage.insert("featc.at".into(), args.at.to_string());
+        lineage.insert(
+            "featc.sources".into(),
+            serde_json::to_string(&locations).unwrap_or_default(),
+        );
+        let fingerprints: BTreeMap<&str, &str> = service
+            .outputs
+            .iter()
+            .map(|o| (o.name.as_str(), o.fingerprint.as_str()))
+            .collect();
+        lineage.insert(
+            "featc.fingerprints".into(),
+            serde_json::to_string(&fingerprints).unwrap_or_default(),
+        );
+        runtime::write_parquet(df, args.out, &lineage)
+            .await
+            .map_err(|e| data_error("training-set failed", e))
+    })??;
+    eprintln!("featc: wrote {rows} rows to {}", args.out.display());
+    Ok(())
+}
