@@ -84,9 +84,7 @@ pub async fn write_parquet(
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
-    // Parquet has no second-resolution timestamps: arrow would write them as bare integers
-    // that other readers show as numbers (CSV label times are inferred in seconds).
-    let df = seconds_to_micros(df)?;
+    let df = utc_micros(df)?;
     let schema = df.schema().as_arrow().clone();
     let mut stream = df.execute_stream().await?;
     // Write to a temporary name and rename, so a failed run never leaves a truncated file
@@ -112,26 +110,25 @@ pub async fn write_parquet(
     Ok(rows)
 }
 
-fn seconds_to_micros(df: DataFrame) -> datafusion::error::Result<DataFrame> {
+/// Every timestamp column as microseconds in UTC (SPEC 1.1: all times are UTC, microsecond
+/// precision). Label columns read from CSV come as naive seconds, which Parquet cannot even
+/// store as timestamps; a naive time is read as UTC.
+fn utc_micros(df: DataFrame) -> datafusion::error::Result<DataFrame> {
     use datafusion::arrow::datatypes::{DataType, TimeUnit};
+    let target = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
     let fields = df.schema().as_arrow().fields().clone();
-    if !fields
-        .iter()
-        .any(|f| matches!(f.data_type(), DataType::Timestamp(TimeUnit::Second, _)))
-    {
+    let needs_cast = |t: &DataType| matches!(t, DataType::Timestamp(..)) && *t != target;
+    if !fields.iter().any(|f| needs_cast(f.data_type())) {
         return Ok(df);
     }
     let exprs: Vec<datafusion::prelude::Expr> = fields
         .iter()
         .map(|f| {
             let column = datafusion::prelude::col(datafusion::common::Column::from_name(f.name()));
-            match f.data_type() {
-                DataType::Timestamp(TimeUnit::Second, tz) => datafusion::prelude::cast(
-                    column,
-                    DataType::Timestamp(TimeUnit::Microsecond, tz.clone()),
-                )
-                .alias(f.name()),
-                _ => column,
+            if needs_cast(f.data_type()) {
+                datafusion::prelude::cast(column, target.clone()).alias(f.name())
+            } else {
+                column
             }
         })
         .collect();

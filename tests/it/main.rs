@@ -8,3 +8,5 @@ mod corpus;
 mod docs;
 mod online_postgres;
 mod pit;
+mod snapshots;
+mod training_sets;

@@ -108,6 +108,9 @@ fn two_entities_data(rng: &mut Rng, shape: Shape) -> (Data, Vec<Label>) {
 pub enum Files {
     Parquet(Times),
     Csv,
+    /// Each source's events in several Parquet files (one of them empty) in a directory, named
+    /// by the directory or by a glob; tables and labels in single files.
+    ParquetParts { glob: bool },
 }
 
 /// The labels file's columns: an id, the time, the keys in reverse order (so that featc must
@@ -156,7 +159,53 @@ pub struct Inputs {
 fn write_rows(path: &Path, columns: &[Column], rows: &[Vec<V>], files: Files) {
     match files {
         Files::Parquet(times) => write_parquet(path, columns, rows, times),
+        Files::ParquetParts { .. } => write_parquet(path, columns, rows, Times::MicrosUtc),
         Files::Csv => write_csv(path, columns, rows),
+    }
+}
+
+/// Writes a source's events: one file, or parts in a directory (named by it or by a glob).
+fn write_events(dir: &Path, name: &str, events: &[Event], files: Files) -> PathBuf {
+    let rows: Vec<Vec<V>> = events.iter().map(Event::row).collect();
+    let Files::ParquetParts { glob } = files else {
+        let ext = if matches!(files, Files::Csv) { "csv" } else { "parquet" };
+        let path = dir.join(format!("{name}.{ext}"));
+        write_rows(&path, &event_columns(), &rows, files);
+        return path;
+    };
+    let parts = dir.join(name);
+    std::fs::create_dir_all(&parts).expect("a parts directory");
+    let (first, rest) = rows.split_at(rows.len() / 3);
+    for (i, part) in [first, &[], rest].into_iter().enumerate() {
+        let path = parts.join(format!("part-{i}.parquet"));
+        write_parquet(&path, &event_columns(), part, Times::MicrosUtc);
+    }
+    if glob { parts.join("*.parquet") } else { parts }
+}
+
+/// Gives users other ids in events, tables and labels: ids that read as numbers (`007` and
+/// `7` must stay two users when a CSV file is read).
+pub fn rename_users(data: &mut Data, labels: &mut [Label], rename: fn(&str) -> String) {
+    for events in data.sources.values_mut() {
+        for event in events.iter_mut() {
+            event.user_id = rename(&event.user_id);
+        }
+    }
+    for table in data.tables.values_mut() {
+        if table.key != "user_id" {
+            continue;
+        }
+        let key = table.index("user_id");
+        for row in &mut table.rows {
+            if let V::Str(user) = &row[key] {
+                row[key] = V::Str(rename(user));
+            }
+        }
+    }
+    for label in labels {
+        if let Some(user) = label.keys.get_mut("user_id") {
+            *user = rename(user);
+        }
     }
 }
 
@@ -168,15 +217,12 @@ pub fn write_inputs(
     files: Files,
 ) -> Inputs {
     let ext = match files {
-        Files::Parquet(_) => "parquet",
         Files::Csv => "csv",
+        Files::Parquet(_) | Files::ParquetParts { .. } => "parquet",
     };
     let mut sources = Vec::new();
     for (name, events) in &data.sources {
-        let path = dir.join(format!("{name}.{ext}"));
-        let rows: Vec<Vec<V>> = events.iter().map(Event::row).collect();
-        write_rows(&path, &event_columns(), &rows, files);
-        sources.push((*name, path));
+        sources.push((*name, write_events(dir, name, events, files)));
     }
     for (name, table) in &data.tables {
         let path = dir.join(format!("{name}.{ext}"));
@@ -210,7 +256,8 @@ impl Added {
     }
 }
 
-/// A cutoff per key value: the time of one of its labels, chosen at random.
+/// A cutoff per key value: the time of one of its labels, chosen at random (the later of two
+/// picks, so that most labels come before it and are checked).
 fn cutoffs(rng: &mut Rng, labels: &[Label], key: &'static str) -> BTreeMap<String, i64> {
     let mut by_key: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for label in labels {
@@ -221,7 +268,7 @@ fn cutoffs(rng: &mut Rng, labels: &[Label], key: &'static str) -> BTreeMap<Strin
     by_key
         .into_iter()
         .map(|(value, times)| {
-            let t = *rng.pick(&times);
+            let t = *rng.pick(&times).max(rng.pick(&times));
             (value, t)
         })
         .collect()

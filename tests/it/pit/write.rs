@@ -1,12 +1,13 @@
 //! Writes the test's rows as the files featc reads: Parquet through arrow's writer (with the
-//! timestamps in microseconds with a UTC zone, or in milliseconds without a zone), or CSV with
-//! a header, RFC 3339 times and empty fields for nulls.
+//! timestamps in microseconds with a UTC zone, in milliseconds without a zone, or in
+//! nanoseconds with a `+00:00` zone), or CSV with a header, RFC 3339 times and empty fields
+//! for nulls.
 
 use super::data::Column;
 use super::values::{Ty, V, decimal_text, rfc3339};
 use datafusion::arrow::array::{
     ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray, TimestampMillisecondArray,
+    TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::parquet::arrow::ArrowWriter;
@@ -20,6 +21,8 @@ pub enum Times {
     MicrosUtc,
     /// `Timestamp(Millisecond, None)`: every time must be a whole millisecond.
     MillisNaive,
+    /// `Timestamp(Nanosecond, Some("+00:00"))`: UTC spelled as an offset.
+    NanosOffset,
 }
 
 impl Times {
@@ -27,6 +30,7 @@ impl Times {
         match self {
             Times::MicrosUtc => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
             Times::MillisNaive => DataType::Timestamp(TimeUnit::Millisecond, None),
+            Times::NanosOffset => DataType::Timestamp(TimeUnit::Nanosecond, Some("+00:00".into())),
         }
     }
 }
@@ -94,6 +98,10 @@ fn column_array(column: &Column, index: usize, rows: &[Vec<V>], times: Times) ->
                         })
                     })))
                 }
+                Times::NanosOffset => Arc::new(
+                    TimestampNanosecondArray::from_iter(micros.map(|t| t.map(|t| t * 1000)))
+                        .with_timezone("+00:00"),
+                ),
             }
         }
         Ty::List(_) => panic!("the test writes no list columns"),
