@@ -11,8 +11,9 @@ use datafusion::arrow::datatypes::DataType;
 /// How the labels were written, which decides what "unchanged" can mean for their types.
 #[derive(Clone, Copy, Debug)]
 pub enum LabelFile {
-    /// Parquet: the output keeps each label column's Arrow type.
-    Parquet(Times),
+    /// Parquet: the output keeps each label column's Arrow type; with `any_time_unit`, a
+    /// timestamp column may come back in another unit or zone (the value is still compared).
+    Parquet { times: Times, any_time_unit: bool },
     /// CSV: column types are inferred; values must still read the same.
     Csv,
 }
@@ -75,10 +76,12 @@ pub fn differences(expected: &Expected, got: &Output) -> Vec<String> {
         return problems;
     }
     let n_labels = expected.label_columns.len();
-    if let LabelFile::Parquet(times) = expected.label_file {
+    if let LabelFile::Parquet { times, any_time_unit } = expected.label_file {
         for (column, (name, data_type)) in expected.label_columns.iter().zip(&got.columns) {
             let want = label_type(column, times);
-            if *data_type != want {
+            let same_kind = any_time_unit
+                && matches!((&want, data_type), (DataType::Timestamp(..), DataType::Timestamp(..)));
+            if *data_type != want && !same_kind {
                 problems.push(format!(
                     "{ctx}: label column {name} is {data_type}, was {want} in the labels"
                 ));

@@ -77,18 +77,39 @@ pub fn run_training_set(
     Ok(read_parquet(&out))
 }
 
-/// Runs featc on the data and labels and compares with the oracle; the differences.
+/// Runs featc on the data and labels and compares with the oracle; the differences. Label
+/// columns must keep their Arrow types, except that a time column written in another unit than
+/// microseconds may come back in microseconds (`label_time_columns_keep_their_unit_and_zone`
+/// checks that case on its own).
 pub fn check_data(fixture: Fixture, context: String, files: Files, data: &Data, labels: &[Label]) -> Vec<String> {
+    let label_file = match files {
+        Files::Parquet(times) => LabelFile::Parquet {
+            times,
+            any_time_unit: times != Times::MicrosUtc,
+        },
+        Files::ParquetParts { .. } => LabelFile::Parquet {
+            times: Times::MicrosUtc,
+            any_time_unit: false,
+        },
+        Files::Csv => LabelFile::Csv,
+    };
+    check_output(fixture, context, files, label_file, data, labels)
+}
+
+/// [`check_data`], with the label columns checked as `label_file` says.
+pub fn check_output(
+    fixture: Fixture,
+    context: String,
+    files: Files,
+    label_file: LabelFile,
+    data: &Data,
+    labels: &[Label],
+) -> Vec<String> {
     let service = (fixture.service)();
     let dir = run::temp_dir(&context.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
     let got = match run_training_set(fixture, &service, &dir, data, labels, files) {
         Ok(got) => got,
         Err(e) => return vec![format!("{context}: {e}")],
-    };
-    let label_file = match files {
-        Files::Parquet(times) => LabelFile::Parquet(times),
-        Files::ParquetParts { .. } => LabelFile::Parquet(Times::MicrosUtc),
-        Files::Csv => LabelFile::Csv,
     };
     let problems = differences(
         &Expected {

@@ -77,7 +77,7 @@ fn check_no_leak(fixture: Fixture, seed: u64) -> Vec<String> {
         }
     }
     assert!(
-        protected * 2 >= labels.len(),
+        protected * 4 >= labels.len(),
         "{context}: only {protected} labels are protected"
     );
     if problems.is_empty() {

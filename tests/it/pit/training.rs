@@ -5,7 +5,11 @@
 use super::compare::assert_none;
 use super::data::{Data, Event, Label};
 use super::generate::BASE;
-use super::harness::{MICROS, MILLIS, PARQUET, SEEDS, Variant, check_data, check_seeds};
+use super::compare::LabelFile;
+use super::harness::{
+    MICROS, MILLIS, PARQUET, SEEDS, Variant, check_data, check_output, check_seeds,
+};
+use super::rng::Rng;
 use super::scenario::{self, Files, rename_users};
 use super::values::DAY;
 use super::write::Times;
@@ -78,6 +82,25 @@ fn nanosecond_times_with_an_offset_zone_match_the_oracle() {
     };
     check_seeds(scenario::TABLE, 250..252, nanos);
     check_seeds(scenario::WINDOWS, 250..252, nanos);
+}
+
+/// SPEC 1.6 "all label columns first" and the "label columns first and unchanged": a
+/// labels file's time column keeps its Arrow type (unit and zone) in the training set.
+#[test]
+fn label_time_columns_keep_their_unit_and_zone() {
+    let mut problems = Vec::new();
+    for (times, shape) in [(Times::MillisNaive, MILLIS), (Times::NanosOffset, MICROS)] {
+        let fixture = scenario::TABLE;
+        let (data, labels) = (fixture.generate)(&mut Rng::new(800), shape);
+        let files = Files::Parquet(times);
+        let label_file = LabelFile::Parquet {
+            times,
+            any_time_unit: false,
+        };
+        let context = format!("label types, fixture table seed 800 ({times:?} labels)");
+        problems.extend(check_output(fixture, context, files, label_file, &data, &labels));
+    }
+    assert_none(&problems);
 }
 
 /// SPEC 1.2: a batch location is "file, directory or glob".
