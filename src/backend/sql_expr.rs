@@ -473,7 +473,11 @@ fn call(
             );
             function("sqrt", vec![guarded])
         }
-        ScalarFunc::Length => function("character_length", args),
+        // Both engines count characters as a 32-bit int; the language's `int` is 64-bit.
+        ScalarFunc::Length => cast(
+            function("character_length", args),
+            target.data_type(&Type::Int),
+        ),
         other => function(other.name(), args),
     }
 }

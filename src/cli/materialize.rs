@@ -63,10 +63,15 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
             &overrides,
         )
         .await?;
-        let mut df = ctx
-            .sql(&sql)
-            .await
-            .map_err(|e| data_error("DataFusion rejected the view's statement", e))?;
+        let mut df = if runtime::sweeps() && batch::sweep::sweeps_materialization(view) {
+            batch::sweep::materialize(&ctx, &plan, view)
+                .await
+                .map_err(|e| data_error("materialize failed", e))?
+        } else {
+            ctx.sql(&sql)
+                .await
+                .map_err(|e| data_error("DataFusion rejected the view's statement", e))?
+        };
         let (start, end) = match &view.kind {
             ViewKind::Windowed {
                 window: Window::Tumbling { .. } | Window::Sliding { .. },
@@ -126,7 +131,7 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
             "featc.fingerprints".into(),
             serde_json::to_string(&fingerprints).unwrap_or_default(),
         );
-        runtime::write_parquet(df, &file, &lineage)
+        runtime::write_parquet(df, &file, &lineage, &[])
             .await
             .map_err(|e| data_error("materialize failed", e))
     })??;

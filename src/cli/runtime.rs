@@ -59,6 +59,13 @@ pub fn session() -> datafusion::prelude::SessionContext {
     )
 }
 
+/// Whether windowed aggregates are computed by the sweep (`backend::batch::sweep`), the
+/// default, or by running the generated statements as they are (`FEATC_ENGINE=sql`: the
+/// reference the sweep is tested against, and a way around it should it ever be at fault).
+pub fn sweeps() -> bool {
+    std::env::var("FEATC_ENGINE").map_or(true, |engine| engine != "sql")
+}
+
 /// Runs a future on a fresh multi-threaded runtime.
 pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -75,16 +82,19 @@ pub fn data_error(context: &str, e: impl std::fmt::Display) -> Failure {
 }
 
 /// Streams a DataFrame into one Parquet file, in the frame's order, with `metadata` as the
-/// file's key-value metadata. Returns the number of rows written.
+/// file's key-value metadata. The columns named in `passthrough` (a training set's label
+/// columns: the user's own data) keep their type; every other timestamp becomes UTC
+/// microseconds. Returns the number of rows written.
 pub async fn write_parquet(
     df: DataFrame,
     path: &Path,
     metadata: &BTreeMap<String, String>,
+    passthrough: &[String],
 ) -> datafusion::error::Result<usize> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
-    let df = utc_micros(df)?;
+    let df = utc_micros(df, passthrough)?;
     let schema = df.schema().as_arrow().clone();
     let mut stream = df.execute_stream().await?;
     // Write to a temporary name and rename, so a failed run never leaves a truncated file
@@ -110,22 +120,25 @@ pub async fn write_parquet(
     Ok(rows)
 }
 
-/// Every timestamp column as microseconds in UTC (SPEC 1.1: all times are UTC, microsecond
-/// precision). Label columns read from CSV come as naive seconds, which Parquet cannot even
-/// store as timestamps; a naive time is read as UTC.
-fn utc_micros(df: DataFrame) -> datafusion::error::Result<DataFrame> {
-    use datafusion::arrow::datatypes::{DataType, TimeUnit};
+/// Every timestamp column but those in `passthrough` as microseconds in UTC (SPEC 1.1: all
+/// times are UTC, microsecond precision); a naive time is read as UTC.
+fn utc_micros(df: DataFrame, passthrough: &[String]) -> datafusion::error::Result<DataFrame> {
+    use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
     let target = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
     let fields = df.schema().as_arrow().fields().clone();
-    let needs_cast = |t: &DataType| matches!(t, DataType::Timestamp(..)) && *t != target;
-    if !fields.iter().any(|f| needs_cast(f.data_type())) {
+    let needs_cast = |f: &Field| {
+        matches!(f.data_type(), DataType::Timestamp(..))
+            && *f.data_type() != target
+            && !passthrough.iter().any(|p| p == f.name())
+    };
+    if !fields.iter().any(|f| needs_cast(f)) {
         return Ok(df);
     }
     let exprs: Vec<datafusion::prelude::Expr> = fields
         .iter()
         .map(|f| {
             let column = datafusion::prelude::col(datafusion::common::Column::from_name(f.name()));
-            if needs_cast(f.data_type()) {
+            if needs_cast(f) {
                 datafusion::prelude::cast(column, target.clone()).alias(f.name())
             } else {
                 column

@@ -55,10 +55,15 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
             }
         }
         locations.insert("labels".into(), labels.clone());
-        let df = ctx
-            .sql(&sql)
-            .await
-            .map_err(|e| data_error("DataFusion rejected the training-set statement", e))?;
+        let df = if runtime::sweeps() {
+            batch::sweep::training_set(&ctx, &plan, service)
+                .await
+                .map_err(|e| data_error("training-set failed", e))?
+        } else {
+            ctx.sql(&sql)
+                .await
+                .map_err(|e| data_error("DataFusion rejected the training-set statement", e))?
+        };
         let mut lineage = runtime::base_lineage(&plan);
         lineage.insert("featc.service".into(), service.name.clone());
         lineage.insert("featc.at".into(), args.at.to_string());
@@ -75,7 +80,13 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
             "featc.fingerprints".into(),
             serde_json::to_string(&fingerprints).unwrap_or_default(),
         );
-        runtime::write_parquet(df, args.out, &lineage)
+        // Parquet label columns keep their types (the user's data, as given); a CSV file has
+        // no types of its own, so its inferred (naive) times become UTC microseconds.
+        let label_columns: Vec<String> = match format {
+            BatchFormat::Parquet => schema.fields().iter().map(|f| f.name().clone()).collect(),
+            BatchFormat::Csv => Vec::new(),
+        };
+        runtime::write_parquet(df, args.out, &lineage, &label_columns)
             .await
             .map_err(|e| data_error("training-set failed", e))
     })??;

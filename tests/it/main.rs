@@ -7,5 +7,6 @@ mod cli;
 mod corpus;
 mod docs;
 mod online_postgres;
+mod pit;
 mod snapshots;
 mod training_sets;

@@ -21,6 +21,7 @@ mod inputs;
 pub mod names;
 pub mod schema;
 mod sql_ast;
+pub mod sweep;
 mod time_sql;
 mod training;
 pub mod udaf;

@@ -109,6 +109,22 @@ fn windows_query(
         .from(table(&assigned, &assigned))
         .group_by(group_by);
 
+    Ok(window_rows(view, size, &grouped)?
+        .with(&events, events_query(source, &columns, Vec::new()))
+        .with(&assigned, assign.query())
+        .with(&grouped, group.query())
+        .query())
+}
+
+/// The view's rows from `grouped`, a relation with the keys, `__featc_window_end` and one
+/// column per aggregate feature: window bounds, `feature_ts` and every feature, derived ones
+/// computed from the aggregates, ordered by keys and window end.
+fn window_rows(
+    view: &View,
+    size: Micros,
+    grouped: &str,
+) -> Result<super::sql_ast::SelectBuilder, BatchError> {
+    let keys: Vec<Expr> = view.keys.iter().map(|k| name(&k.name)).collect();
     let mut items: Vec<SelectItem> = keys.iter().cloned().map(item).collect();
     items.push(aliased(
         timestamp(minus(name(WINDOW_END), duration(size))),
@@ -122,13 +138,18 @@ fn windows_query(
     }
     let mut order = keys;
     order.push(name(naming::WINDOW_END));
-    Ok(select(items)
-        .from(table(&grouped, &grouped))
-        .with(&events, events_query(source, &columns, Vec::new()))
-        .with(&assigned, assign.query())
-        .with(&grouped, group.query())
-        .order_by(order)
-        .query())
+    Ok(select(items).from(table(grouped, grouped)).order_by(order))
+}
+
+/// The rows of a tumbling or sliding view from its aggregates computed elsewhere (the sweep of
+/// `super::sweep`), registered as the table `"<view>:aggregates"`: the same final `SELECT` as
+/// [`view_sql`]'s, without the CTEs that compute the aggregates.
+pub fn window_rows_sql(view: &View, size: Micros) -> Result<String, BatchError> {
+    let query = window_rows(view, size, &cte(&view.name, "aggregates"))?.query();
+    Ok(statement(
+        &provenance("view", &view.name, &view.location),
+        &query,
+    ))
 }
 
 /// The tiles of a rolling or lifetime view: every aggregate's partial state per (keys,

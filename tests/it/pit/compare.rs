@@ -6,6 +6,7 @@ use super::data::{Column, Label};
 use super::read::{Output, type_matches};
 use super::values::{Ty, V, rfc3339, same};
 use super::write::Times;
+use chrono::DateTime;
 use datafusion::arrow::datatypes::DataType;
 
 /// How the labels were written, which decides what "unchanged" can mean for their types.
@@ -43,7 +44,9 @@ fn label_type(column: &Column, times: Times) -> DataType {
 /// A label cell read back: identical, or (from CSV) a time that stayed text.
 fn label_cell_same(expected: &V, got: &V, label_file: LabelFile) -> bool {
     match (expected, got, label_file) {
-        (V::Ts(t), V::Str(s), LabelFile::Csv) => *s == rfc3339(*t),
+        (V::Ts(t), V::Str(s), LabelFile::Csv) => {
+            DateTime::parse_from_rfc3339(s).is_ok_and(|parsed| parsed.timestamp_micros() == *t)
+        }
         _ => same(expected, got),
     }
 }
@@ -76,11 +79,18 @@ pub fn differences(expected: &Expected, got: &Output) -> Vec<String> {
         return problems;
     }
     let n_labels = expected.label_columns.len();
-    if let LabelFile::Parquet { times, any_time_unit } = expected.label_file {
+    if let LabelFile::Parquet {
+        times,
+        any_time_unit,
+    } = expected.label_file
+    {
         for (column, (name, data_type)) in expected.label_columns.iter().zip(&got.columns) {
             let want = label_type(column, times);
             let same_kind = any_time_unit
-                && matches!((&want, data_type), (DataType::Timestamp(..), DataType::Timestamp(..)));
+                && matches!(
+                    (&want, data_type),
+                    (DataType::Timestamp(..), DataType::Timestamp(..))
+                );
             if *data_type != want && !same_kind {
                 problems.push(format!(
                     "{ctx}: label column {name} is {data_type}, was {want} in the labels"

@@ -7,7 +7,7 @@ use super::model::{
     Agg, EventView, Feature, FeatureDef, Output, OutputDef, Service, TableFeature, TableView, View,
     Window, get,
 };
-use super::sql::{and, coalesce, div, ge, gt, ne, nullif};
+use super::sql::{and, coalesce, div, ge, gt, length, mul, ne, nullif, round};
 use super::values::{DAY, HOUR, MINUTE, Ty, V};
 
 fn user_key(e: &Event) -> Vec<String> {
@@ -68,6 +68,15 @@ fn is_not_click(e: &Event) -> V {
 }
 fn qty_over_3(e: &Event) -> V {
     gt(&qty(e), &V::Int(3))
+}
+fn big_and_flagged(e: &Event) -> V {
+    and(&gt(&amount(e), &V::Float(100.0)), &flag(e))
+}
+fn amount_times_qty(e: &Event) -> V {
+    mul(&amount(e), &qty(e))
+}
+fn tag_length(e: &Event) -> V {
+    length(&tag(e))
 }
 fn amount_over_250(e: &Event) -> V {
     gt(&amount(e), &V::Float(250.0))
@@ -190,6 +199,19 @@ pub fn windows() -> Service {
             derived("qty_per_event_1h", Ty::Float, |v| {
                 div(get(v, "units_1h"), &nullif(get(v, "events_1h"), &V::Int(0)))
             }),
+            agg("value_1h", Ty::Float, Agg::Sum, amount_times_qty, always, w),
+            agg("longest_tag_1h", Ty::Int, Agg::Max, tag_length, always, w),
+            agg(
+                "big_flagged_1h",
+                Ty::Int,
+                Agg::CountStar,
+                one,
+                big_and_flagged,
+                w,
+            ),
+            derived("purchase_pct_1h", Ty::Float, |v| {
+                round(&mul(get(v, "purchase_rate_1h"), &V::Int(100)), 1)
+            }),
         ],
     };
     let t = Window::Tumbling { size: 30 * MINUTE };
@@ -238,9 +260,32 @@ pub fn windows() -> Service {
                     &nullif(get(v, "events_30m"), &V::Int(0)),
                 )
             }),
+            derived("last_tag_or_none", Ty::Str, |v| {
+                coalesce(get(v, "last_tag_30m"), &V::Str("none".into()))
+            }),
         ],
     };
-    let views = vec![View::Events(activity), View::Events(half_hours)];
+    let s = Window::Sliding {
+        size: 20 * MINUTE,
+        slide: 5 * MINUTE,
+    };
+    let settled_slides = EventView {
+        name: "settled_slides",
+        source: "settled_events",
+        keys: &["user_id"],
+        key_of: user_key,
+        settle: 90 * 1_000_000,
+        window: s,
+        features: vec![
+            agg("events_20m", Ty::Int, Agg::CountStar, one, always, s),
+            agg("qty_20m", Ty::Int, Agg::Sum, qty, always, s),
+        ],
+    };
+    let views = vec![
+        View::Events(activity),
+        View::Events(half_hours),
+        View::Events(settled_slides),
+    ];
     Service {
         name: "windows",
         keys: &["user_id"],
@@ -429,6 +474,11 @@ pub fn table() -> Service {
                 ty: Ty::Bool,
                 value: |c| ge(&c("score"), &V::Float(0.5)),
             },
+            TableFeature {
+                name: "tier_len",
+                ty: Ty::Int,
+                value: |c| length(&c("tier")),
+            },
         ],
     };
     let plans = TableView {
@@ -519,6 +569,22 @@ pub fn two_entities() -> Service {
             ),
         ],
     };
+    let h = Window::Sliding {
+        size: HOUR,
+        slide: 15 * MINUTE,
+    };
+    let pair_activity = EventView {
+        name: "pair_activity",
+        source: "events",
+        keys: &["user_id", "item_id"],
+        key_of: |e| vec![e.user_id.clone(), e.item_id.clone()],
+        settle: 0,
+        window: h,
+        features: vec![
+            agg("pair_events_1h", Ty::Int, Agg::CountStar, one, always, h),
+            agg("pair_last_kind", Ty::Str, Agg::Last, kind, always, h),
+        ],
+    };
     let item_facts = TableView {
         name: "item_facts",
         table: "item_catalog",
@@ -543,6 +609,9 @@ pub fn two_entities() -> Service {
         include("buyers", Ty::Int, "item_pop", "buyers"),
         include("item_category", Ty::Str, "item_facts", "category"),
         include("list_price", Ty::Float, "item_facts", "list_price"),
+        include("pair_events_1h", Ty::Int, "pair_activity", "pair_events_1h"),
+        include("pair_last_kind", Ty::Str, "pair_activity", "pair_last_kind"),
+        include("user_views_1h_again", Ty::Int, "user_recent", "views_1h"),
         Output {
             name: "price_ratio",
             ty: Ty::Float,
@@ -570,6 +639,7 @@ pub fn two_entities() -> Service {
         views: vec![
             View::Events(user_recent),
             View::Events(item_pop),
+            View::Events(pair_activity),
             View::Table(item_facts),
         ],
         outputs,

@@ -105,7 +105,8 @@ fn random_event(rng: &mut Rng, shape: Shape) -> Event {
             }
         }),
         qty: (!rng.chance(15)).then(|| rng.range(0, 13)),
-        price: (!rng.chance(25)).then(|| rng.range(0, 100_000)),
+        // refunds: some prices are negative
+        price: (!rng.chance(25)).then(|| rng.range(-20_000, 100_000)),
         // byte order: "B" < "a" < "ab" < "é"
         tag: (!rng.chance(25)).then(|| rng.pick(&["a", "b", "c", "ab", "B", "é"]).to_string()),
         flag: (!rng.chance(30)).then(|| rng.chance(50)),

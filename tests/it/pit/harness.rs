@@ -81,7 +81,13 @@ pub fn run_training_set(
 /// columns must keep their Arrow types, except that a time column written in another unit than
 /// microseconds may come back in microseconds (`label_time_columns_keep_their_unit_and_zone`
 /// checks that case on its own).
-pub fn check_data(fixture: Fixture, context: String, files: Files, data: &Data, labels: &[Label]) -> Vec<String> {
+pub fn check_data(
+    fixture: Fixture,
+    context: String,
+    files: Files,
+    data: &Data,
+    labels: &[Label],
+) -> Vec<String> {
     let label_file = match files {
         Files::Parquet(times) => LabelFile::Parquet {
             times,
@@ -133,7 +139,10 @@ pub fn check_output(
 pub fn check_seed(fixture: Fixture, seed: u64, variant: Variant) -> Vec<String> {
     let (mut data, mut labels) = (fixture.generate)(&mut Rng::new(seed), variant.shape);
     (variant.tweak)(&mut data, &mut labels);
-    let context = format!("fixture {} seed {seed} ({:?}, tick {}us)", fixture.name, variant.files, variant.shape.tick);
+    let context = format!(
+        "fixture {} seed {seed} ({:?}, tick {}us)",
+        fixture.name, variant.files, variant.shape.tick
+    );
     check_data(fixture, context, variant.files, &data, &labels)
 }
 

@@ -100,4 +100,3 @@ fn no_value_at_t_depends_on_data_after_t() {
         .collect();
     assert_none(&problems);
 }
-

@@ -54,4 +54,3 @@ fn training_sets_record_their_lineage() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
-

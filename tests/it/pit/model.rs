@@ -77,10 +77,13 @@ pub struct EventView {
 }
 
 /// A feature of a table view: an expression over the chosen row's columns.
+/// A table feature's value from the chosen row's columns (looked up by name).
+pub type RowExpr = fn(&dyn Fn(&str) -> V) -> V;
+
 pub struct TableFeature {
     pub name: &'static str,
     pub ty: Ty,
-    pub value: fn(&dyn Fn(&str) -> V) -> V,
+    pub value: RowExpr,
 }
 
 /// A feature view over a table.

@@ -173,39 +173,45 @@ fn oracle_tables_honour_known_at_ttl_and_corrections() {
     let mut data = Data::default();
     data.tables.insert("profile", profile);
     data.tables.insert("plans", plans);
-    let at = |t: i64| {
+    let at = |t: i64, output: &str| {
         let label = Label {
             id: 0,
             keys: [("user_id", "u0".to_string())].into(),
             t,
             y: None,
         };
-        evaluate(&service, &data, &label)
+        let index = service
+            .outputs
+            .iter()
+            .position(|o| o.name == output)
+            .expect("an output of the fixture");
+        evaluate(&service, &data, &label)[index].clone()
     };
-    // outputs: tier, score, credit, credit_k, high, current_plan, plan_or_none, credit_per_score
-    assert_eq!(at(BASE + HOUR - 1)[0], V::Null, "not written yet");
-    assert_eq!(at(BASE + HOUR)[0], V::Str("gold".into()));
+    let tier = |t| at(t, "tier");
+    assert_eq!(tier(BASE + HOUR - 1), V::Null, "not written yet");
+    assert_eq!(tier(BASE + HOUR), V::Str("gold".into()));
     assert_eq!(
-        at(BASE + 5 * HOUR)[0],
+        tier(BASE + 5 * HOUR),
         V::Str("silver".into()),
         "the correction"
     );
     assert_eq!(
-        at(BASE + 2 * DAY)[0],
+        tier(BASE + 2 * DAY),
         V::Str("silver".into()),
         "T − valid_from = ttl"
     );
-    assert_eq!(at(BASE + 2 * DAY + 1)[0], V::Null, "older than the ttl");
-    assert_eq!(at(BASE + HOUR)[3], V::Float(0.1));
-    assert_eq!(at(BASE + HOUR)[4], V::Bool(false));
-    assert_eq!(at(BASE)[5], V::Null);
+    assert_eq!(tier(BASE + 2 * DAY + 1), V::Null, "older than the ttl");
+    assert_eq!(at(BASE + HOUR, "credit_k"), V::Float(0.1));
+    assert_eq!(at(BASE + HOUR, "high"), V::Bool(false));
+    assert_eq!(at(BASE + HOUR, "tier_len"), V::Int(4));
+    assert_eq!(at(BASE, "current_plan"), V::Null);
     assert_eq!(
-        at(BASE)[6],
+        at(BASE, "plan_or_none"),
         V::Str("none".into()),
         "a row whose plan is null"
     );
-    assert_eq!(at(BASE - 1)[6], V::Null, "no row at all");
-    assert_eq!(at(BASE + HOUR)[7], V::Float(400.0));
+    assert_eq!(at(BASE - 1, "plan_or_none"), V::Null, "no row at all");
+    assert_eq!(at(BASE + HOUR, "credit_per_score"), V::Float(400.0));
 }
 
 #[test]

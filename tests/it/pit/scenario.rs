@@ -110,7 +110,9 @@ pub enum Files {
     Csv,
     /// Each source's events in several Parquet files (one of them empty) in a directory, named
     /// by the directory or by a glob; tables and labels in single files.
-    ParquetParts { glob: bool },
+    ParquetParts {
+        glob: bool,
+    },
 }
 
 /// The labels file's columns: an id, the time, the keys in reverse order (so that featc must
@@ -168,7 +170,11 @@ fn write_rows(path: &Path, columns: &[Column], rows: &[Vec<V>], files: Files) {
 fn write_events(dir: &Path, name: &str, events: &[Event], files: Files) -> PathBuf {
     let rows: Vec<Vec<V>> = events.iter().map(Event::row).collect();
     let Files::ParquetParts { glob } = files else {
-        let ext = if matches!(files, Files::Csv) { "csv" } else { "parquet" };
+        let ext = if matches!(files, Files::Csv) {
+            "csv"
+        } else {
+            "parquet"
+        };
         let path = dir.join(format!("{name}.{ext}"));
         write_rows(&path, &event_columns(), &rows, files);
         return path;

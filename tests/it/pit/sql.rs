@@ -18,7 +18,7 @@ fn number(v: &V) -> Option<f64> {
 /// operand or a zero divisor ("Division by zero yields null").
 pub fn div(a: &V, b: &V) -> V {
     match (number(a), number(b)) {
-        (Some(_), Some(d)) if d == 0.0 => V::Null,
+        (Some(_), Some(0.0)) => V::Null,
         (Some(n), Some(d)) => V::Float(n / d),
         _ => V::Null,
     }
@@ -76,4 +76,29 @@ pub fn coalesce(a: &V, b: &V) -> V {
 /// Whether a `where` predicate keeps the event: only when it is true, not when it is null.
 pub fn is_true(v: &V) -> bool {
     *v == V::Bool(true)
+}
+
+/// `a * b`: int for two ints, else float; null on a null operand.
+pub fn mul(a: &V, b: &V) -> V {
+    match (a, b) {
+        (V::Int(x), V::Int(y)) => V::Int(x * y),
+        _ => match (number(a), number(b)) {
+            (Some(x), Some(y)) => V::Float(x * y),
+            _ => V::Null,
+        },
+    }
+}
+
+/// `length(s)`: the number of characters (SQL's `character_length`), not bytes.
+pub fn length(s: &V) -> V {
+    match s {
+        V::Str(text) => V::Int(text.chars().count() as i64),
+        _ => V::Null,
+    }
+}
+
+/// `round(x, digits)`: half away from zero, as SQL rounds.
+pub fn round(x: &V, digits: i32) -> V {
+    let scale = 10f64.powi(digits);
+    number(x).map_or(V::Null, |x| V::Float((x * scale).round() / scale))
 }

@@ -2,10 +2,10 @@
 //! other file layouts (CSV, other timestamp units and zones, directories and globs), and the
 //! degenerate inputs (no labels, no events, thousands of distinct values).
 
+use super::compare::LabelFile;
 use super::compare::assert_none;
 use super::data::{Data, Event, Label};
 use super::generate::BASE;
-use super::compare::LabelFile;
 use super::harness::{
     MICROS, MILLIS, PARQUET, SEEDS, Variant, check_data, check_output, check_seeds,
 };
@@ -35,6 +35,8 @@ fn two_entity_training_sets_match_the_oracle() {
 }
 
 /// User ids that read as numbers: `0012` and `12`, `007` and `7` are four users.
+// A `Variant::tweak`, whose type takes the labels as a `Vec` (other tweaks clear it).
+#[allow(clippy::ptr_arg)]
 fn numeric_looking_users(data: &mut Data, labels: &mut Vec<Label>) {
     rename_users(data, labels, |user| {
         match user {
@@ -98,7 +100,9 @@ fn label_time_columns_keep_their_unit_and_zone() {
             any_time_unit: false,
         };
         let context = format!("label types, fixture table seed 800 ({times:?} labels)");
-        problems.extend(check_output(fixture, context, files, label_file, &data, &labels));
+        problems.extend(check_output(
+            fixture, context, files, label_file, &data, &labels,
+        ));
     }
     assert_none(&problems);
 }
@@ -178,5 +182,11 @@ fn approx_count_distinct_of_thousands_of_values() {
         })
         .collect();
     let context = "approx_count_distinct of thousands of values".to_string();
-    assert_none(&check_data(scenario::ROLLING, context, PARQUET.files, &data, &labels));
+    assert_none(&check_data(
+        scenario::ROLLING,
+        context,
+        PARQUET.files,
+        &data,
+        &labels,
+    ));
 }

@@ -1,10 +1,11 @@
 //! Writes the test's rows as the files featc reads: Parquet through arrow's writer (with the
 //! timestamps in microseconds with a UTC zone, in milliseconds without a zone, or in
-//! nanoseconds with a `+00:00` zone), or CSV with a header, RFC 3339 times and empty fields
-//! for nulls.
+//! nanoseconds with a `+00:00` zone), or CSV with a header, RFC 3339 times (in several
+//! offsets) and empty fields for nulls.
 
 use super::data::Column;
 use super::values::{Ty, V, decimal_text, rfc3339};
+use chrono::{DateTime, FixedOffset, Utc};
 use datafusion::arrow::array::{
     ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray,
     TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
@@ -127,6 +128,19 @@ pub fn write_parquet(path: &Path, columns: &[Column], rows: &[Vec<V>], times: Ti
     writer.close().expect("parquet file closed");
 }
 
+/// RFC 3339 with an offset that varies from value to value: `Z`, `+05:30`, `-08:00`, `+00:00`.
+fn rfc3339_with_some_offset(micros: i64) -> String {
+    let seconds = [0, 5 * 3600 + 1800, -8 * 3600, 0][micros.rem_euclid(4) as usize];
+    let zone = FixedOffset::east_opt(seconds).expect("a valid offset");
+    match DateTime::<Utc>::from_timestamp_micros(micros) {
+        Some(t) if micros.rem_euclid(4) != 0 => t
+            .with_timezone(&zone)
+            .format("%Y-%m-%dT%H:%M:%S%.6f%:z")
+            .to_string(),
+        _ => rfc3339(micros),
+    }
+}
+
 fn csv_field(v: &V) -> String {
     match v {
         V::Null => String::new(),
@@ -140,7 +154,7 @@ fn csv_field(v: &V) -> String {
             s.clone()
         }
         V::Bool(b) => b.to_string(),
-        V::Ts(t) => rfc3339(*t),
+        V::Ts(t) => rfc3339_with_some_offset(*t),
         V::Dec(units, scale) => decimal_text(*units, *scale),
         other => panic!("no CSV spelling for {other}"),
     }

@@ -42,6 +42,25 @@ use table::table_lookup;
 use windows::windows_lookup;
 
 pub fn training_sql(plan: &Plan, service: &Service) -> Result<String, BatchError> {
+    training_sql_with(plan, service, &|_| false)
+}
+
+/// The name of the table holding a view's features per (keys, `__featc_at`) when the runner
+/// computes them itself (see [`training_sql_with`]).
+pub fn values_table(view: &View) -> String {
+    super::names::cte(&view.name, "values")
+}
+
+/// [`training_sql`], except that the views for which `computed` is true are read from the
+/// table [`values_table`] instead of being computed by CTEs: the runner registers it with the
+/// columns the view's CTE would have (the view's keys, `__featc_at`, then the aggregate
+/// features the service needs), one row per distinct (keys, `__featc_at`) of the labels whose
+/// keys have no null (rows of other labels may be missing: they get the empty values).
+pub fn training_sql_with(
+    plan: &Plan,
+    service: &Service,
+    computed: &dyn Fn(&View) -> bool,
+) -> Result<String, BatchError> {
     let mut joins = Vec::new();
     let mut ctes: Vec<(String, Query)> = Vec::new();
     for view_name in &service.views {
@@ -53,6 +72,14 @@ pub fn training_sql(plan: &Plan, service: &Service) -> Result<String, BatchError
             })?;
         let needed = needed_features(service, view);
         if needed.is_empty() {
+            continue;
+        }
+        if computed(view) {
+            joins.push(join(
+                JoinKind::Left,
+                table(&values_table(view), &view.name),
+                Some(labels_match(view)),
+            ));
             continue;
         }
         let lookup = view_lookup(plan, view, &needed)?;
@@ -86,7 +113,7 @@ pub fn training_sql(plan: &Plan, service: &Service) -> Result<String, BatchError
 }
 
 /// The features of `view` that the service's outputs read, with what they derive from.
-fn needed_features(service: &Service, view: &View) -> Vec<String> {
+pub fn needed_features(service: &Service, view: &View) -> Vec<String> {
     let mut roots: Vec<&str> = Vec::new();
     for output in &service.outputs {
         match &output.def {
@@ -206,7 +233,7 @@ fn as_of(labels: &str, settle: Micros) -> Expr {
 
 /// The distinct (keys, `T`) of the labels, with `T − settle` in microseconds for a view over
 /// a source (`settle` is `None` for a table).
-fn label_times(view: &View, settle: Option<Micros>) -> Query {
+pub fn label_times(view: &View, settle: Option<Micros>) -> Query {
     let mut items: Vec<SelectItem> = view.keys.iter().map(|k| item(col("l", &k.name))).collect();
     items.push(item(col("l", AT)));
     if let Some(settle) = settle {

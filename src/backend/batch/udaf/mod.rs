@@ -163,7 +163,7 @@ impl FeatcAggregate {
 
 /// The Arrow type an argument value is brought to before it reaches a state: the canonical
 /// Arrow type of its plan type.
-fn canonical_value_type(data_type: &DataType) -> DataType {
+pub(crate) fn canonical_value_type(data_type: &DataType) -> DataType {
     match data_type {
         DataType::Utf8View | DataType::LargeUtf8 => DataType::Utf8,
         DataType::Int8
