@@ -19,6 +19,7 @@ pub mod diagnostic;
 pub mod plan;
 pub mod project;
 pub mod semantic;
+pub mod serve;
 pub mod source;
 pub mod syntax;
 pub mod types;

@@ -8,8 +8,12 @@ mod compile;
 mod explain;
 mod inputs;
 mod materialize;
+mod publish;
 mod report;
 mod runtime;
+mod serve;
+mod state_sink;
+mod stream;
 mod training_set;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -17,6 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub use artifacts::{Artifact, build_artifacts};
+pub use state_sink::{PostgresStateSink, StageError, stage, write_views};
 
 #[derive(Parser, Debug)]
 #[command(name = "featc", version, about = "The declarative feature compiler")]
@@ -109,6 +114,83 @@ pub enum Command {
         #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = runtime::parse_source_override)]
         sources: Vec<(String, String)>,
     },
+    /// Serve the services' feature vectors over HTTP from the online tables.
+    Serve {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The online store, e.g. postgres://user@host:5432/db (a schema:
+        /// ?options=-c%20search_path%3DNAME).
+        #[arg(long)]
+        postgres: String,
+        /// The address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long)]
+        listen: String,
+        /// The most entities one request may ask for.
+        #[arg(long, default_value_t = 1000)]
+        max_batch: usize,
+        /// The most Postgres connections the server opens.
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        /// Serve as if the time were this RFC 3339 instant (the default `at` and the reference
+        /// of the retention bound), to replay a recorded day; default: the system clock.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Backfill a view's online table from its batch input (events before --until).
+    Publish {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        view: String,
+        /// The online store, e.g. postgres://user@host/db.
+        #[arg(long)]
+        postgres: String,
+        #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = runtime::parse_source_override)]
+        sources: Vec<(String, String)>,
+        /// Publish the events before this RFC 3339 time (a multiple of the view's tile
+        /// granularities); default: now, rounded down to one. Then run the stream with
+        /// --from-time T.
+        #[arg(long)]
+        until: Option<String>,
+        /// Pretend it is this RFC 3339 time (retention, the default --until): for replays.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Consume Kafka and merge the views' partial states into Postgres, exactly once.
+    Stream {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The views to keep fresh (repeat the option for several).
+        #[arg(long = "view", required = true)]
+        views: Vec<String>,
+        /// Kafka bootstrap servers, host:port[,host:port...].
+        #[arg(long)]
+        brokers: String,
+        #[arg(long)]
+        postgres: String,
+        /// The consumer group (default: `featc:` and the sorted view names). Processes in one
+        /// group share the partitions; they must run the same views.
+        #[arg(long)]
+        group: Option<String>,
+        /// Skip events before this RFC 3339 time (`featc publish --until` loaded them).
+        #[arg(long)]
+        from_time: Option<String>,
+        /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9464).
+        #[arg(long)]
+        metrics: Option<String>,
+        /// Pretend it is this RFC 3339 time (what the online store retains): for replays.
+        #[arg(long)]
+        now: Option<String>,
+        /// A micro-batch commits after this many messages...
+        #[arg(long, default_value_t = 10_000)]
+        batch_messages: u64,
+        /// ...or this many milliseconds after its first message.
+        #[arg(long, default_value_t = 1_000)]
+        batch_ms: u64,
+        /// A librdkafka consumer property (security, timeouts), KEY=VALUE.
+        #[arg(long = "kafka-property", value_name = "KEY=VALUE", value_parser = stream::parse_property)]
+        kafka_properties: Vec<(String, String)>,
+    },
 }
 
 /// Parses the arguments, runs the command, and maps the outcome to an exit code.
@@ -157,6 +239,61 @@ pub fn main() -> ExitCode {
             at: &at,
             out: &out,
             sources: &sources,
+        }),
+        Command::Serve {
+            paths,
+            postgres,
+            listen,
+            max_batch,
+            connections,
+            now,
+        } => serve::run(serve::Args {
+            paths: &paths,
+            postgres: &postgres,
+            listen: &listen,
+            max_batch,
+            connections,
+            now: now.as_deref(),
+        }),
+        Command::Publish {
+            paths,
+            view,
+            postgres,
+            sources,
+            until,
+            now,
+        } => publish::run(publish::Args {
+            paths: &paths,
+            view: &view,
+            postgres: &postgres,
+            sources: &sources,
+            until: until.as_deref(),
+            now: now.as_deref(),
+        }),
+        Command::Stream {
+            paths,
+            views,
+            brokers,
+            postgres,
+            group,
+            from_time,
+            metrics,
+            now,
+            batch_messages,
+            batch_ms,
+            kafka_properties,
+        } => stream::run(stream::Args {
+            paths: &paths,
+            views: &views,
+            brokers: &brokers,
+            postgres: &postgres,
+            group: group.as_deref(),
+            from_time: from_time.as_deref(),
+            metrics: metrics.as_deref(),
+            now: now.as_deref(),
+            batch_messages,
+            batch_ms,
+            kafka_properties: &kafka_properties,
         }),
     };
     match outcome {

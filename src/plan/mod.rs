@@ -5,6 +5,7 @@
 //! name, features in declaration order, no hash maps). A back end never looks back at syntax.
 
 pub mod display;
+pub mod eval;
 pub mod expr;
 pub mod fingerprint;
 pub mod naming;

@@ -15,6 +15,7 @@ fn allowed(module: &str) -> &'static [&'static str] {
         "semantic" => &["source", "diagnostic", "syntax", "plan", "types", "agg"],
         "backend" => &["plan", "types", "agg", "source", "backend"],
         "project" => &["source", "diagnostic", "syntax", "semantic", "plan"],
+        "serve" => &["plan", "backend", "types", "source", "agg"],
         _ => &[],
     }
 }

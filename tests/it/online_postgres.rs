@@ -4,7 +4,7 @@
 //! SPEC 1.4/1.5 computes from the events; the statements parse as Postgres SQL.
 
 #[path = "online_postgres/db.rs"]
-mod db;
+pub(crate) mod db;
 #[path = "online_postgres/fixture.rs"]
 mod fixture;
 #[path = "online_postgres/load.rs"]

@@ -26,6 +26,9 @@
 //!   feature, exactly the tiles `Window::tile_ranges(t − settle)` lists, finishes the states
 //!   and computes derived features and outputs with the shared expression printer.
 //!
+//! - [`sink`]: the Postgres writer `featc stream` and `featc publish` commit through: one
+//!   transaction per batch (upserts, dead letters, late events, offsets, watermarks).
+//!
 //! Identifiers are quoted by one function ([`quote`]); values only ever travel as bind
 //! parameters. Strings are stored `COLLATE "C"`, so Postgres orders them by bytes like Rust.
 //! Requires Postgres 14 or later (`anycompatiblearray`, exact `extract(epoch ...)`).
@@ -40,6 +43,7 @@ pub mod layout;
 mod lookup;
 mod merge;
 mod render;
+pub mod sink;
 mod text;
 pub mod types;
 mod upsert;

@@ -1,0 +1,96 @@
+//! `featc serve PATHS --postgres URL --listen ADDR [--max-batch N] [--connections N] [--now T]`:
+//! HTTP feature serving from the online tables (see `crate::serve` for the API). Runs until
+//! SIGINT or SIGTERM, then finishes the requests in flight.
+
+use super::runtime::{self, data_error};
+use super::{Failure, Format, report};
+use crate::serve::{Clock, ServeConfig, Server, Store};
+use std::path::PathBuf;
+
+pub struct Args<'a> {
+    pub paths: &'a [PathBuf],
+    pub postgres: &'a str,
+    pub listen: &'a str,
+    pub max_batch: usize,
+    pub connections: usize,
+    pub now: Option<&'a str>,
+}
+
+pub fn run(args: Args<'_>) -> Result<(), Failure> {
+    let (_, plan) = report::load_plan(args.paths, Format::Human)?;
+    if plan.services.is_empty() {
+        eprintln!("error: the project declares no service: there is nothing to serve");
+        return Err(Failure::User);
+    }
+    if args.max_batch == 0 {
+        return Err(Failure::Usage("--max-batch must be at least 1".into()));
+    }
+    let clock = match args.now {
+        Some(text) => Clock::Fixed(
+            runtime::parse_time(text).map_err(|e| Failure::Usage(format!("--now: {e}")))?,
+        ),
+        None => Clock::System,
+    };
+    runtime::block_on(async {
+        let store = Store::new(args.postgres, args.connections)
+            .map_err(|e| Failure::Usage(e.to_string()))?;
+        store
+            .ping()
+            .await
+            .map_err(|e| data_error("cannot reach the online store", e))?;
+        let config = ServeConfig {
+            max_batch: args.max_batch,
+            clock,
+        };
+        let server = Server::new(&plan, store, config)
+            .map_err(|e| data_error("cannot generate the lookups", e))?;
+        for (service, problem) in server.check_services().await {
+            eprintln!(
+                "warning: service `{service}` cannot be served yet ({problem}); \
+                 its requests fail until the online tables exist (`featc publish` or `featc stream` create them)"
+            );
+        }
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| data_error(&format!("cannot listen on `{}`", args.listen), e))?;
+        let address = listener
+            .local_addr()
+            .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
+        let services: Vec<&str> = server.catalog().names().collect();
+        eprintln!(
+            "featc serve: listening on http://{address} (services: {})",
+            services.join(", ")
+        );
+        server
+            .run(listener, shutdown_signal())
+            .await
+            .map_err(|e| data_error("the server stopped", e))?;
+        eprintln!("featc serve: stopped");
+        Ok(())
+    })?
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM (what orchestrators send).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    eprintln!("featc serve: shutting down, finishing the requests in flight");
+}

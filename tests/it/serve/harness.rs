@@ -1,0 +1,61 @@
+//! A server running in-process on 127.0.0.1:0 for one test, reading the test's schema.
+
+use featc::plan::Plan;
+use featc::serve::{Clock, ServeConfig, Server, Store};
+use featc::types::Micros;
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_postgres::Client;
+
+/// As `online_postgres/db.rs` defaults it.
+const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/featc_test";
+
+/// The URL of the test database with the client's current schema as the search path, so that
+/// the server's own connections see the test's tables.
+pub async fn schema_url(client: &Client) -> String {
+    let schema: String = client
+        .query_one("SELECT current_schema()::text", &[])
+        .await
+        .expect("a current schema")
+        .get(0);
+    let base = std::env::var("FEATC_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_URL.to_string());
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}options=-c%20search_path%3D{schema}")
+}
+
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts a server for `plan` on `url`, with "now" fixed at `now`.
+pub async fn start(plan: &Plan, url: &str, max_batch: usize, now: Micros) -> Running {
+    let store = Store::new(url, 4).expect("a valid URL");
+    let config = ServeConfig {
+        max_batch,
+        clock: Clock::Fixed(now),
+    };
+    let server = Server::new(plan, store, config).expect("the lookups generate");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let addr = listener.local_addr().expect("an address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(listener, async {
+        let _ = stopped.await;
+    }));
+    Running { addr, stop, task }
+}
+
+impl Running {
+    /// Shuts the server down gracefully and waits until it has stopped.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), self.task)
+            .await
+            .expect("the server stops within 10 s");
+        outcome.expect("the server task").expect("the server ran");
+    }
+}
