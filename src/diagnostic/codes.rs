@@ -33,7 +33,7 @@ codes! {
     BAD_DURATION = "E0103": "a duration is zero, overflows, or has an unknown unit";
     BAD_IDENTIFIER = "E0105": "an identifier has characters outside `[a-z_][a-z0-9_]*`";
     IDENTIFIER_TOO_LONG = "E0106": "an identifier is longer than 63 bytes (the Postgres limit)";
-    RESERVED_WORD = "E0107": "a reserved word is used as a name";
+    RESERVED_WORD = "E0107": "a reserved word or name (`labels`, `__featc…`) is used as a name";
     // names
     UNKNOWN_ENTITY = "E0201": "a feature view names an entity that is not declared";
     UNKNOWN_INPUT = "E0202": "a feature view reads from a source or table that is not declared";

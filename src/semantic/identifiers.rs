@@ -4,6 +4,10 @@
 //!
 //! The parser reports this too when it reads the name; the project pipeline reports one
 //! diagnostic per (code, span), so this check only matters for ASTs built another way.
+//!
+//! Names featc itself uses in the relations it builds are reserved too (E0107): anything
+//! starting with `__featc` (internal columns of the batch statements) and `labels` as a
+//! source, table or view (the table of training labels a runner registers).
 
 use super::context::Cx;
 use crate::diagnostic::{Code, Diagnostic};
@@ -30,6 +34,48 @@ pub(crate) fn check_lengths(cx: &mut Cx, files: &[(crate::source::FileId, File)]
                         )),
                     );
                 }
+            }
+        }
+    }
+}
+
+/// The prefix of featc's internal column names (`__featc_at`, `__featc_row`, ...).
+const INTERNAL_PREFIX: &str = "__featc";
+/// The relation holding a training set's labels.
+const LABELS_RELATION: &str = "labels";
+
+pub(crate) fn check_reserved(cx: &mut Cx, files: &[(crate::source::FileId, File)]) {
+    for (_, file) in files {
+        for decl in &file.decls {
+            for name in declared_names(decl) {
+                if name.name.starts_with(INTERNAL_PREFIX) {
+                    cx.report(
+                        Diagnostic::error(
+                            Code::RESERVED_WORD,
+                            format!(
+                                "`{}` starts with `{INTERNAL_PREFIX}`, the prefix of featc's internal columns",
+                                name.name
+                            ),
+                        )
+                        .at(name.span, "reserved prefix")
+                        .with_help(format!(
+                            "rename it, e.g. `{}`",
+                            name.name.trim_start_matches('_')
+                        )),
+                    );
+                }
+            }
+            let relation = matches!(decl, Decl::Source(_) | Decl::Table(_) | Decl::Features(_));
+            let name = decl.name();
+            if relation && name.name == LABELS_RELATION {
+                cx.report(
+                    Diagnostic::error(
+                        Code::RESERVED_WORD,
+                        "`labels` is the name of the training labels' table in the batch statements",
+                    )
+                    .at(name.span, "reserved name")
+                    .with_help("rename it, e.g. `label_events`"),
+                );
             }
         }
     }

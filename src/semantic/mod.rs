@@ -43,6 +43,7 @@ use view::ViewInfo;
 pub fn analyze(sources: &SourceMap, files: &[(FileId, ast::File)]) -> (Option<Plan>, Diagnostics) {
     let mut cx = Cx::new(sources);
     identifiers::check_lengths(&mut cx, files);
+    identifiers::check_reserved(&mut cx, files);
     let globals = Globals::collect(&mut cx, files);
 
     let mut entities = BTreeMap::new();
