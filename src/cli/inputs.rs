@@ -4,8 +4,11 @@
 use super::Failure;
 use super::runtime::data_error;
 use crate::backend::batch::context::{format_of, register_input};
+use crate::backend::batch::schema::UTC;
 use crate::plan::{BatchFormat, Field, Input, Plan};
-use datafusion::prelude::SessionContext;
+use crate::serve::consistency::Cuts;
+use datafusion::common::{Column, ScalarValue};
+use datafusion::prelude::{SessionContext, col, lit};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -34,6 +37,20 @@ pub async fn register(
     views: &[&str],
     overrides: &BTreeMap<String, String>,
 ) -> Result<Locations, Failure> {
+    register_cut(ctx, plan, root, views, overrides, &Cuts::new()).await
+}
+
+/// Like [`register`], but an input named in `cuts` keeps only the rows whose time (a
+/// source's event time; a table's `known_at`, else its `valid_from`) is at or before its cut
+/// (none for a cut of `None`): what the online store held (`featc consistency`).
+pub async fn register_cut(
+    ctx: &SessionContext,
+    plan: &Plan,
+    root: &Path,
+    views: &[&str],
+    overrides: &BTreeMap<String, String>,
+    cuts: &Cuts,
+) -> Result<Locations, Failure> {
     let mut locations = Locations::new();
     for view in views {
         let Some(view) = plan.view(view) else {
@@ -56,10 +73,41 @@ pub async fn register(
             }
         };
         let default = batch.map_or(BatchFormat::Parquet, |b| b.format);
-        register_input(ctx, name, fields, format_of(&location, default), &location)
-            .await
-            .map_err(|e| data_error(&format!("cannot read `{name}`"), e))?;
+        let format = format_of(&location, default);
+        let failed = |e| data_error(&format!("cannot read `{name}`"), e);
+        match cuts.get(name) {
+            None => register_input(ctx, name, fields, format, &location)
+                .await
+                .map_err(failed)?,
+            Some(cut) => {
+                let uncut = format!("__featc_uncut_{name}");
+                register_input(ctx, &uncut, fields, format, &location)
+                    .await
+                    .map_err(failed)?;
+                let time = time_column(plan, &view.input).unwrap_or_default();
+                let keep = match cut {
+                    Some(t) => col(Column::from_name(time)).lt_eq(lit(
+                        ScalarValue::TimestampMicrosecond(Some(*t), Some(UTC.into())),
+                    )),
+                    None => lit(false),
+                };
+                let rows = ctx.table(uncut.as_str()).await.map_err(failed)?;
+                let rows = rows.filter(keep).map_err(failed)?;
+                ctx.register_table(name, rows.into_view()).map_err(failed)?;
+            }
+        }
         locations.insert(name.to_string(), location);
     }
     Ok(locations)
+}
+
+/// The column that says when an input's row came to be: a source's event time; a table's
+/// `known_at`, else its `valid_from`.
+fn time_column<'p>(plan: &'p Plan, input: &Input) -> Option<&'p str> {
+    match input {
+        Input::Source(name) => plan.source(name).map(|s| s.event_time.as_str()),
+        Input::Table(name) => plan
+            .table(name)
+            .map(|t| t.known_at.as_deref().unwrap_or(&t.valid_from)),
+    }
 }

@@ -5,6 +5,7 @@
 mod artifacts;
 mod check;
 mod compile;
+mod consistency;
 mod explain;
 mod inputs;
 mod materialize;
@@ -135,7 +136,11 @@ pub enum Command {
         /// of the retention bound), to replay a recorded day; default: the system clock.
         #[arg(long)]
         now: Option<String>,
+        #[command(flatten)]
+        log: serve::LogArgs,
     },
+    /// Recompute what `featc serve --log` recorded offline; report how many served values match.
+    Consistency(consistency::Args),
     /// Backfill a view's online table from its batch input (events before --until).
     Publish {
         #[arg(required = true)]
@@ -247,6 +252,7 @@ pub fn main() -> ExitCode {
             max_batch,
             connections,
             now,
+            log,
         } => serve::run(serve::Args {
             paths: &paths,
             postgres: &postgres,
@@ -254,7 +260,9 @@ pub fn main() -> ExitCode {
             max_batch,
             connections,
             now: now.as_deref(),
+            log: &log,
         }),
+        Command::Consistency(args) => consistency::run(&args),
         Command::Publish {
             paths,
             view,

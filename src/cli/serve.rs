@@ -1,11 +1,28 @@
-//! `featc serve PATHS --postgres URL --listen ADDR [--max-batch N] [--connections N] [--now T]`:
-//! HTTP feature serving from the online tables (see `crate::serve` for the API). Runs until
-//! SIGINT or SIGTERM, then finishes the requests in flight.
+//! `featc serve PATHS --postgres URL --listen ADDR [--max-batch N] [--connections N] [--now T]
+//! [--log DIR [--log-roll-rows N] [--log-roll-seconds S]]`: HTTP feature serving from the
+//! online tables (see `crate::serve` for the API; `crate::serve::log` for `--log`). Runs
+//! until SIGINT or SIGTERM, then finishes the requests in flight and completes the log files.
 
 use super::runtime::{self, data_error};
 use super::{Failure, Format, report};
+use crate::serve::log::LogConfig;
 use crate::serve::{Clock, ServeConfig, Server, Store};
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// `--log` and how its files roll.
+#[derive(clap::Args, Debug)]
+pub struct LogArgs {
+    /// Record every served vector as Parquet under DIR/<service>/ (for `featc consistency`).
+    #[arg(long, value_name = "DIR")]
+    pub log: Option<PathBuf>,
+    /// A log file is completed after this many rows...
+    #[arg(long, default_value_t = 100_000, requires = "log")]
+    pub log_roll_rows: usize,
+    /// ...or this many seconds after its first row, whichever comes first.
+    #[arg(long, default_value_t = 60, requires = "log")]
+    pub log_roll_seconds: u64,
+}
 
 pub struct Args<'a> {
     pub paths: &'a [PathBuf],
@@ -14,6 +31,7 @@ pub struct Args<'a> {
     pub max_batch: usize,
     pub connections: usize,
     pub now: Option<&'a str>,
+    pub log: &'a LogArgs,
 }
 
 pub fn run(args: Args<'_>) -> Result<(), Failure> {
@@ -42,8 +60,19 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
             max_batch: args.max_batch,
             clock,
         };
-        let server = Server::new(&plan, store, config)
-            .map_err(|e| data_error("cannot generate the lookups", e))?;
+        let server = match &args.log.log {
+            None => Server::new(&plan, store, config)
+                .map_err(|e| data_error("cannot generate the lookups", e))?,
+            Some(dir) => {
+                let log = LogConfig {
+                    roll_rows: args.log.log_roll_rows.max(1),
+                    roll_after: Duration::from_secs(args.log.log_roll_seconds.max(1)),
+                    ..LogConfig::new(dir)
+                };
+                Server::with_log(&plan, store, config, &log)
+                    .map_err(|e| data_error("cannot start serving", e))?
+            }
+        };
         for (service, problem) in server.check_services().await {
             eprintln!(
                 "warning: service `{service}` cannot be served yet ({problem}); \

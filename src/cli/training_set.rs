@@ -7,7 +7,10 @@
 use super::runtime::{self, data_error};
 use super::{Failure, Format, inputs, report};
 use crate::backend::batch::{self, context};
-use crate::plan::BatchFormat;
+use crate::plan::{BatchFormat, Plan, Service};
+use datafusion::arrow::datatypes::Schema;
+use datafusion::dataframe::DataFrame;
+use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -43,27 +46,9 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
         let schema = context::register_labels(&ctx, &labels, format, args.at, &service.keys)
             .await
             .map_err(|e| data_error("cannot read the labels", e))?;
-        // Label columns come first in the output; a label column named like an output would
-        // make two columns of one name.
-        for output in &service.outputs {
-            if schema.index_of(&output.name).is_ok() {
-                eprintln!(
-                    "error: the labels have a column `{}`, which is also an output of `{}`\n  = help: rename or drop that column in the labels file",
-                    output.name, service.name
-                );
-                return Err(Failure::User);
-            }
-        }
+        check_label_columns(&schema, service)?;
         locations.insert("labels".into(), labels.clone());
-        let df = if runtime::sweeps() {
-            batch::sweep::training_set(&ctx, &plan, service)
-                .await
-                .map_err(|e| data_error("training-set failed", e))?
-        } else {
-            ctx.sql(&sql)
-                .await
-                .map_err(|e| data_error("DataFusion rejected the training-set statement", e))?
-        };
+        let df = compute(&ctx, &plan, service, &sql).await?;
         let mut lineage = runtime::base_lineage(&plan);
         lineage.insert("featc.service".into(), service.name.clone());
         lineage.insert("featc.at".into(), args.at.to_string());
@@ -92,4 +77,40 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
     })??;
     eprintln!("featc: wrote {rows} rows to {}", args.out.display());
     Ok(())
+}
+
+/// Label columns come first in the output; a label column named like an output would make
+/// two columns of one name.
+pub(super) fn check_label_columns(labels: &Schema, service: &Service) -> Result<(), Failure> {
+    for output in &service.outputs {
+        if labels.index_of(&output.name).is_ok() {
+            eprintln!(
+                "error: the labels have a column `{}`, which is also an output of `{}`\n  = help: rename or drop that column in the labels file",
+                output.name, service.name
+            );
+            return Err(Failure::User);
+        }
+    }
+    Ok(())
+}
+
+/// The training set of `service` for the labels registered in `ctx` (with the inputs of the
+/// service's views): the service's batch statement `sql` (`batch::training_sql`), its
+/// windowed aggregates computed by the sweep unless `FEATC_ENGINE=sql`. `featc consistency`
+/// recomputes served vectors with this same function.
+pub(super) async fn compute(
+    ctx: &SessionContext,
+    plan: &Plan,
+    service: &Service,
+    sql: &str,
+) -> Result<DataFrame, Failure> {
+    if runtime::sweeps() {
+        batch::sweep::training_set(ctx, plan, service)
+            .await
+            .map_err(|e| data_error("training-set failed", e))
+    } else {
+        ctx.sql(sql)
+            .await
+            .map_err(|e| data_error("DataFusion rejected the training-set statement", e))
+    }
 }

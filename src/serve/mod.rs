@@ -35,13 +35,20 @@
 //! a view with a `lifetime` aggregate. Later times are fine.
 //!
 //! `GET /healthz`: 200 `{"status": "ok"}` when Postgres answers, 503 otherwise.
-//! `GET /metrics`: Prometheus text ([`metrics`]).
+//! `GET /metrics`: Prometheus text ([`metrics`], and [`log::LogMetrics`] with `--log`).
 //!
-//! Not yet: `--log DIR` (recording every served vector as Parquet) and `featc consistency`.
+//! Every lookup response carries an `X-Request-Id` header: the client's own, if it sent a
+//! usable one, else one the server made ([`log::RequestIds`]). With `--log DIR`
+//! ([`Server::with_log`]), each served entity is recorded under that id as a Parquet row
+//! ([`log`]), off the hot path; `featc consistency` recomputes the log with the offline
+//! engine and explains every difference ([`consistency`]). The user's guide is
+//! `docs/serving.md`.
 
 pub mod catalog;
+pub mod consistency;
 mod error;
 pub mod json;
+pub mod log;
 pub mod metrics;
 pub mod request;
 pub mod retention;
@@ -55,6 +62,7 @@ pub use store::{Store, StoreError};
 use crate::backend::online::OnlineError;
 use crate::plan::Plan;
 use crate::types::Micros;
+use log::{LogConfig, LogError, LogSender, LogWriter, RequestIds};
 use metrics::Metrics;
 use std::future::Future;
 use std::sync::Arc;
@@ -100,24 +108,62 @@ struct Shared {
     store: Store,
     metrics: Metrics,
     config: ServeConfig,
+    ids: RequestIds,
+    /// `--log`: where answered requests go.
+    log: Option<LogSender>,
 }
 
 /// A feature server for one plan.
 pub struct Server {
     shared: Arc<Shared>,
+    log: Option<LogWriter>,
+}
+
+/// Why a server could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot generate the lookups: {0}")]
+    Lookups(#[from] OnlineError),
+    #[error(transparent)]
+    Log(#[from] LogError),
 }
 
 impl Server {
     /// A server for every service of `plan`, answering from `store`.
     pub fn new(plan: &Plan, store: Store, config: ServeConfig) -> Result<Server, OnlineError> {
-        Ok(Server {
+        Ok(Server::build(Catalog::new(plan)?, store, config, None))
+    }
+
+    /// A server that also records every served vector under `log.dir` ([`log`]).
+    pub fn with_log(
+        plan: &Plan,
+        store: Store,
+        config: ServeConfig,
+        log: &LogConfig,
+    ) -> Result<Server, ServerError> {
+        let catalog = Catalog::new(plan)?;
+        let logging = log::start(plan, &catalog, log)?;
+        Ok(Server::build(catalog, store, config, Some(logging)))
+    }
+
+    fn build(
+        catalog: Catalog,
+        store: Store,
+        config: ServeConfig,
+        logging: Option<(LogSender, LogWriter)>,
+    ) -> Server {
+        let (sender, writer) = logging.unzip();
+        Server {
             shared: Arc::new(Shared {
-                catalog: Catalog::new(plan)?,
+                catalog,
                 store,
                 metrics: Metrics::default(),
                 config,
+                ids: RequestIds::new(),
+                log: sender,
             }),
-        })
+            log: writer,
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -141,14 +187,22 @@ impl Server {
         routes::router(self.shared.clone())
     }
 
-    /// Serves on `listener` until `shutdown` completes, then lets requests in flight finish.
+    /// Serves on `listener` until `shutdown` completes, then lets requests in flight finish
+    /// and completes the log files.
     pub async fn run(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
+        let served = axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        if let Some(writer) = self.log {
+            // The final flush writes and renames files: not on a runtime thread.
+            tokio::task::spawn_blocking(move || writer.close())
+                .await
+                .map_err(std::io::Error::other)?;
+        }
+        served
     }
 }

@@ -5,13 +5,14 @@ use super::Shared;
 use super::catalog::ServedService;
 use super::error::{ApiError, ErrorCode};
 use super::json::{format_time, value_to_json};
+use super::log::{REQUEST_ID_HEADER, Record};
 use super::metrics::UNKNOWN_SERVICE;
 use super::request::{self, did_you_mean};
 use super::store::{Answer, StoreError};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -45,10 +46,26 @@ pub fn router(shared: Arc<Shared>) -> Router {
 
 async fn lookup(
     State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
     service: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
+    let request_id = shared.ids.for_request(headers.get(REQUEST_ID_HEADER));
+    let mut response = answer_service(&shared, &request_id, service, body, started).await;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+async fn answer_service(
+    shared: &Shared,
+    request_id: &str,
+    service: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+    started: Instant,
+) -> Response {
     let name = match &service {
         Ok(Path(name)) => name.as_str(),
         Err(_) => "",
@@ -71,7 +88,7 @@ async fn lookup(
         );
         return response;
     };
-    let (response, entities) = match answer(&shared, service, body).await {
+    let (response, entities) = match answer(shared, service, request_id, body).await {
         Ok((response, entities)) => (response, entities),
         Err(error) => (error.into_response(), 0),
     };
@@ -87,6 +104,7 @@ async fn lookup(
 async fn answer(
     shared: &Shared,
     service: &ServedService,
+    request_id: &str,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(Response, usize), ApiError> {
     let body = body.map_err(|rejection| {
@@ -113,7 +131,19 @@ async fn answer(
         answer: &answer,
         at: request.at,
     };
-    Ok((Json(body).into_response(), entities))
+    // Serialized here, so the answer can move to the log without a copy.
+    let response = Json(body).into_response();
+    if let Some(log) = &shared.log {
+        log.send(Record {
+            service: service.name.clone(),
+            request_id: request_id.to_string(),
+            at: request.at,
+            served_at: now,
+            rows: answer.rows,
+            freshness: answer.freshness,
+        });
+    }
+    Ok((response, entities))
 }
 
 fn store_error(service: &str, e: StoreError) -> ApiError {
@@ -204,12 +234,16 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    let mut text = shared.metrics.render();
+    if let Some(log) = &shared.log {
+        text.push_str(&log.metrics().render());
+    }
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        shared.metrics.render(),
+        text,
     )
         .into_response()
 }

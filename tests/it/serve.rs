@@ -4,8 +4,10 @@
 //! errors and leave the server serving. Postgres: see `online_postgres/db.rs`.
 
 mod client;
+mod consistency;
 mod harness;
 mod load;
+mod logging;
 mod offline;
 
 use crate::online_postgres::db;

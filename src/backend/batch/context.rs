@@ -168,10 +168,23 @@ pub async fn register_labels(
         .await?
         .collect()
         .await?;
-    let at_index = schema.index_of(at)?;
-    let labels = with_label_columns(&schema, &batches, at_index)?;
-    ctx.register_table(LABELS, Arc::new(labels))?;
+    register_label_batches(ctx, &schema, &batches, at)?;
     Ok(schema)
+}
+
+/// Registers labels already in memory as `labels`, like [`register_labels`] does with a file:
+/// the batches (of `schema`, in label order) with `__featc_at` (the column `at`) and
+/// `__featc_row` appended. `featc consistency` builds its labels from the serving log.
+pub fn register_label_batches(
+    ctx: &SessionContext,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    at: &str,
+) -> Result<()> {
+    let at_index = schema.index_of(at)?;
+    let labels = with_label_columns(schema, batches, at_index)?;
+    ctx.register_table(LABELS, Arc::new(labels))?;
+    Ok(())
 }
 
 /// The labels file as a data frame; a CSV file is read with `schema` when given (a Parquet

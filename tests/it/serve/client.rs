@@ -10,6 +10,8 @@ use tokio::net::TcpStream;
 pub struct Reply {
     pub status: u16,
     pub content_type: String,
+    /// The `X-Request-Id` header.
+    pub request_id: Option<String>,
     pub body: String,
 }
 
@@ -37,12 +39,27 @@ impl Reply {
 
 /// Sends one request and reads the whole reply.
 pub async fn send(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Reply {
+    send_with(addr, method, path, body, &[]).await
+}
+
+/// Sends one request with extra headers.
+pub async fn send_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+) -> Reply {
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let exchange = async {
         let mut stream = TcpStream::connect(addr)
             .await
             .expect("connect to the server");
         let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
             body.len()
         );
         stream.write_all(head.as_bytes()).await.expect("write");
@@ -79,6 +96,7 @@ fn parse(raw: &[u8]) -> Reply {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no status line in {head}"));
     let mut content_type = String::new();
+    let mut request_id = None;
     let mut chunked = false;
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
@@ -86,6 +104,7 @@ fn parse(raw: &[u8]) -> Reply {
         };
         match name.trim().to_ascii_lowercase().as_str() {
             "content-type" => content_type = value.trim().to_string(),
+            "x-request-id" => request_id = Some(value.trim().to_string()),
             "transfer-encoding" => chunked = value.trim().eq_ignore_ascii_case("chunked"),
             _ => {}
         }
@@ -96,6 +115,7 @@ fn parse(raw: &[u8]) -> Reply {
     Reply {
         status,
         content_type,
+        request_id,
         body: String::from_utf8(body).expect("a UTF-8 body"),
     }
 }

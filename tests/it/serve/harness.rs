@@ -1,6 +1,7 @@
 //! A server running in-process on 127.0.0.1:0 for one test, reading the test's schema.
 
 use featc::plan::Plan;
+use featc::serve::log::LogConfig;
 use featc::serve::{Clock, ServeConfig, Server, Store};
 use featc::types::Micros;
 use std::net::SocketAddr;
@@ -32,12 +33,26 @@ pub struct Running {
 
 /// Starts a server for `plan` on `url`, with "now" fixed at `now`.
 pub async fn start(plan: &Plan, url: &str, max_batch: usize, now: Micros) -> Running {
+    start_with(plan, url, max_batch, now, None).await
+}
+
+/// Starts a server that logs as `log` says, if given.
+pub async fn start_with(
+    plan: &Plan,
+    url: &str,
+    max_batch: usize,
+    now: Micros,
+    log: Option<&LogConfig>,
+) -> Running {
     let store = Store::new(url, 4).expect("a valid URL");
     let config = ServeConfig {
         max_batch,
         clock: Clock::Fixed(now),
     };
-    let server = Server::new(plan, store, config).expect("the lookups generate");
+    let server = match log {
+        None => Server::new(plan, store, config).expect("the lookups generate"),
+        Some(log) => Server::with_log(plan, store, config, log).expect("the server starts"),
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
@@ -50,7 +65,8 @@ pub async fn start(plan: &Plan, url: &str, max_batch: usize, now: Micros) -> Run
 }
 
 impl Running {
-    /// Shuts the server down gracefully and waits until it has stopped.
+    /// Shuts the server down gracefully and waits until it has stopped (and, with a log, has
+    /// completed its files).
     pub async fn stop(self) {
         let _ = self.stop.send(());
         let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), self.task)

@@ -29,6 +29,17 @@ pub fn training_set(
     keys: &[&str],
     requests: &[(Vec<String>, Micros)],
 ) -> Vec<Map<String, Json>> {
+    training_set_with(dir, service, keys, requests, &[])
+}
+
+/// [`training_set`] with `--source NAME=LOCATION` overrides.
+pub fn training_set_with(
+    dir: &Path,
+    service: &str,
+    keys: &[&str],
+    requests: &[(Vec<String>, Micros)],
+    sources: &[(&str, &Path)],
+) -> Vec<Map<String, Json>> {
     static RUNS: AtomicU32 = AtomicU32::new(0);
     let scratch = std::env::temp_dir().join(format!(
         "featc-it-serve-{service}-{}-{}",
@@ -50,6 +61,9 @@ pub fn training_set(
         .arg(&labels)
         .arg("--out")
         .arg(&out)
+        .args(sources.iter().flat_map(|(name, path)| {
+            ["--source".to_string(), format!("{name}={}", path.display())]
+        }))
         .output()
         .expect("featc runs");
     assert!(
@@ -78,7 +92,7 @@ pub fn training_set(
     rows
 }
 
-fn cell(array: &ArrayRef, i: usize) -> Json {
+pub fn cell(array: &ArrayRef, i: usize) -> Json {
     if array.is_null(i) {
         return Json::Null;
     }

@@ -34,6 +34,7 @@ mod intern;
 mod output;
 mod run;
 
+pub use output::values_to_array;
 pub use run::{materialize, training_set};
 
 use crate::plan::{View, ViewKind, Window};
