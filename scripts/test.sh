@@ -4,7 +4,9 @@
 #   scripts/test.sh
 #
 # Set FEATC_TEST_POSTGRES to use a Postgres of your own; otherwise scripts/setup-postgres.sh
-# makes one available on 127.0.0.1:5432 (installing it if needed).
+# makes one available on 127.0.0.1:5432 (installing it if needed). Likewise FEATC_TEST_KAFKA
+# and scripts/setup-kafka.sh for a Kafka-protocol broker on 127.0.0.1:9092 (tansu; building it
+# the first time takes about 12 minutes). Either set to `skip` skips the tests that need it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,11 @@ if [[ -z "${FEATC_TEST_POSTGRES:-}" ]]; then
   FEATC_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/featc_test
 fi
 export FEATC_TEST_POSTGRES
+
+if [[ -z "${FEATC_TEST_KAFKA:-}" ]]; then
+  FEATC_TEST_KAFKA=$(bash scripts/setup-kafka.sh)
+fi
+export FEATC_TEST_KAFKA
 
 # Snapshots are compared, never written: a changed snapshot fails the run instead of being
 # silently accepted.

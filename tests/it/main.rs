@@ -10,6 +10,7 @@ mod online_postgres;
 mod pit;
 mod serve;
 mod snapshots;
+mod stream_broker;
 mod stream_cli;
 mod stream_kafka;
 mod stream_operator;

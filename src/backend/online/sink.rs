@@ -23,7 +23,7 @@ use tokio_postgres::{Client, NoTls, Statement, Transaction};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("Postgres: {0}")]
+    #[error("Postgres: {}", postgres_text(.0))]
     Postgres(#[from] tokio_postgres::Error),
     #[error(transparent)]
     Codec(#[from] CodecError),
@@ -93,6 +93,23 @@ pub struct StoredOffset {
 struct Prepared {
     layout: ViewLayout,
     upsert: Statement,
+}
+
+/// A Postgres error with its causes: tokio-postgres's own text is only the kind ("db error",
+/// "error communicating with the server"), which told an operator nothing about why a
+/// stream stopped; the server's message (e.g. "terminating connection due to administrator
+/// command") is in the source chain.
+fn postgres_text(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} {}: {}", db.severity(), db.code().code(), db.message());
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 /// Connects to `url` (the connection runs on the current tokio runtime until the client is
