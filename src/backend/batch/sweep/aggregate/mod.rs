@@ -130,6 +130,33 @@ fn gather_primitive<T: ArrowPrimitiveType>(
     Ok(gather(&by_row, events))
 }
 
+/// `selected_by_row` without the events no window holds. No strategy reads an event outside
+/// every window, so the values do not change; but a training set's windows usually hold a
+/// small part of the events, and the dictionaries of `min`, `count_distinct`, ... then intern
+/// only that part (on the benchmark's sliding training set, most of the time went to interning
+/// strings of events no label's window reaches).
+fn only_in_windows(
+    mut selected_by_row: Vec<bool>,
+    events: &SortedEvents,
+    windows: &Windows,
+) -> Vec<bool> {
+    // +1 where a window starts, −1 where it ends: the running sum is the number of windows
+    // holding an event
+    let mut starts_minus_ends = vec![0i64; events.rows.len() + 1];
+    for range in windows.ranges.iter().filter(|r| r.start < r.end) {
+        starts_minus_ends[range.start] += 1;
+        starts_minus_ends[range.end] -= 1;
+    }
+    let mut open = 0;
+    for (position, &row) in events.rows.iter().enumerate() {
+        open += starts_minus_ends[position];
+        if open == 0 {
+            selected_by_row[row as usize] = false;
+        }
+    }
+    selected_by_row
+}
+
 /// The aggregate's value over each window, as an array of its result type.
 pub fn aggregate(
     batches: &Batches,
@@ -139,7 +166,7 @@ pub fn aggregate(
 ) -> Result<ArrayRef> {
     let arg = arg_type(batches, input)?;
     let result_type = arrow_type(&input.func.result_type(arg.as_ref()).ty);
-    let selected_by_row = selected_rows(batches, input)?;
+    let selected_by_row = only_in_windows(selected_rows(batches, input)?, events, windows);
     let selected = gather(&selected_by_row, events);
     let monotone = windows.is_monotone();
     match (input.func, input.arg) {
