@@ -49,13 +49,14 @@ fn generate() -> SourceMap {
                 "features view_{s}_{v} on customer from events_{s} {{\n  window {window}"
             )
             .ok();
+            // the derived features below read f_0 (an int) and f_1 (a float); the others vary
             for f in 0..FEATURES_PER_VIEW - 2 {
-                writeln!(
-                    text,
-                    "  f_{s}_{v}_{f} = {}",
-                    aggregates[(f + v) % aggregates.len()]
-                )
-                .ok();
+                let aggregate = match f {
+                    0 => aggregates[0],
+                    1 => aggregates[1],
+                    _ => aggregates[(f + v) % aggregates.len()],
+                };
+                writeln!(text, "  f_{s}_{v}_{f} = {aggregate}").ok();
             }
             writeln!(
                 text,
@@ -64,7 +65,7 @@ fn generate() -> SourceMap {
             .ok();
             writeln!(
                 text,
-                "  d_{s}_{v}_b = coalesce(f_{s}_{v}_1, 0) * 2 + 1\n}}\n"
+                "  d_{s}_{v}_b = coalesce(f_{s}_{v}_1, 0.0) * 2 + 1\n}}\n"
             )
             .ok();
         }
