@@ -573,6 +573,75 @@ async fn sql_merge_functions_equal_the_rust_merges_bit_for_bit() {
     .await;
 }
 
+/// The lookup's HyperLogLog fold, `featc_hll_union_estimate`, against merging the states with
+/// `Hll::merge` and estimating with `Hll::estimate`: on the sparse states it merges register
+/// by register, on dense ones (the byte-wise path), on unions past its sparse bound, with the
+/// largest ranks and with empty or missing states.
+#[tokio::test]
+async fn hll_union_estimate_equals_the_rust_merge_and_estimate() {
+    db::with_schema(|client: Arc<Client>| async move {
+        let plan = fixture::plan();
+        apply_ddl(&client, &plan).await;
+
+        let values = |from: i64, count: i64| {
+            let mut h = Hll::default();
+            (from..from + count).for_each(|i| h.insert(&Value::Int(i)));
+            h
+        };
+        // Ranks as given, at register 7 and 4000; the rest 0.
+        let ranks = |a: u8, b: u8| {
+            let mut registers = vec![0u8; values(0, 1).registers().len()];
+            registers[7] = a;
+            registers[4000] = b;
+            Hll::from_registers(registers).expect("valid registers")
+        };
+        let sparse: Vec<Hll> = (0..20).map(|i| values(i * 3, 1 + i % 4)).collect();
+        let cases: Vec<(&str, Vec<Option<Hll>>)> = vec![
+            ("none", vec![]),
+            ("one empty", vec![Some(Hll::default())]),
+            ("missing and empty", vec![None, Some(Hll::default()), None]),
+            ("one value", vec![Some(values(5, 1))]),
+            ("sparse", sparse.iter().cloned().map(Some).collect()),
+            (
+                "a union past the sparse bound",
+                (0..12).map(|i| Some(values(i * 100, 100))).collect(),
+            ),
+            (
+                "dense and sparse",
+                vec![
+                    Some(values(0, 3)),
+                    Some(values(0, 20_000)),
+                    Some(values(10_000, 15_000)),
+                    Some(values(50_000, 2)),
+                ],
+            ),
+            (
+                "the largest ranks",
+                vec![Some(ranks(45, 1)), Some(ranks(2, 53))],
+            ),
+        ];
+        for (name, states) in cases {
+            let mut merged = Hll::default();
+            states.iter().flatten().for_each(|h| merged.merge(h));
+            let param: Vec<Option<Vec<u8>>> = states
+                .iter()
+                .map(|h| h.as_ref().map(|h| h.registers().to_vec()))
+                .collect();
+            let row = client
+                .query_one("SELECT featc_hll_union_estimate($1)", &[&param])
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(row.get::<_, i64>(0), merged.estimate(), "{name}");
+        }
+        let row = client
+            .query_one("SELECT featc_hll_union_estimate(NULL)", &[])
+            .await
+            .expect("null");
+        assert_eq!(row.get::<_, i64>(0), 0);
+    })
+    .await;
+}
+
 /// Every statement generated for the example projects is accepted by Postgres: the DDL runs,
 /// every upsert and lookup prepares (name resolution and type checking), and each lookup
 /// answers a request for an unknown key with the empty values.

@@ -147,10 +147,13 @@ pub fn read_aggregate(
                 merged("values")
             ),
         ),
+        // The registers are collected, not merged: the union and its estimate are one call
+        // that skips the zero registers (a fold with `featc_register_max` touches 4096 bytes
+        // per tile).
         AggFunc::ApproxCountDistinct => one(
             "registers",
-            format!("featc_register_union({}) {filter}", tile("registers")),
-            format!("featc_hll_estimate({})", merged("registers")),
+            format!("array_agg({}) {filter}", tile("registers")),
+            format!("featc_hll_union_estimate({})", merged("registers")),
         ),
         AggFunc::VarPop | AggFunc::StddevPop => {
             let variance = format!("featc_moments_variance({})", merged("moments"));
