@@ -210,7 +210,7 @@ pub async fn materialize(ctx: &SessionContext, plan: &Plan, view: &View) -> Resu
         .zip(&ends)
         .map(|(&key, &end)| events.range(key, Some(end - size), end))
         .collect();
-    let windows = Arc::new(Windows { keys, ranges });
+    let windows = Arc::new(Windows::new(keys, ranges));
     let values = aggregate_all(&batches, &events, &aggregates, &statement, &|_| {
         Arc::clone(&windows)
     })?;
@@ -326,16 +326,14 @@ async fn view_values(
                     events.range(label_keys[r as usize], range.start, range.end)
                 })
                 .collect();
-            Arc::new(Windows { keys, ranges })
+            Arc::new(Windows::new(keys, ranges))
         });
     }
     let values = aggregate_all(&batches, &events, &aggregates, &statement, &|w| {
-        by_window.get(w).map(Arc::clone).unwrap_or_else(|| {
-            Arc::new(Windows {
-                keys: Vec::new(),
-                ranges: Vec::new(),
-            })
-        })
+        by_window
+            .get(w)
+            .map(Arc::clone)
+            .unwrap_or_else(|| Arc::new(Windows::new(Vec::new(), Vec::new())))
     })?;
     drop(batches);
 

@@ -29,14 +29,47 @@ use crate::types::Type;
 use datafusion::arrow::array::{Array, ArrayRef, ArrowPrimitiveType, AsArray, PrimitiveArray};
 use datafusion::common::{Result, internal_err};
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// The windows of one aggregate, in sweep order: each window's key and its events.
 pub struct Windows {
     pub keys: Vec<u32>,
     pub ranges: Vec<Range<usize>>,
+    /// Per sorted event, whether some window holds it; computed once and shared by every
+    /// aggregate over these windows.
+    covered: OnceLock<Vec<bool>>,
 }
 
 impl Windows {
+    pub fn new(keys: Vec<u32>, ranges: Vec<Range<usize>>) -> Windows {
+        Windows {
+            keys,
+            ranges,
+            covered: OnceLock::new(),
+        }
+    }
+
+    /// Per sorted event (of `events` in all), whether some window holds it.
+    fn covered(&self, events: usize) -> &[bool] {
+        self.covered.get_or_init(|| {
+            // +1 where a window starts, −1 where it ends: the running sum is the number of
+            // windows holding an event
+            let mut starts_minus_ends = vec![0i64; events + 1];
+            for range in self.ranges.iter().filter(|r| r.start < r.end) {
+                starts_minus_ends[range.start] += 1;
+                starts_minus_ends[range.end] -= 1;
+            }
+            let mut open = 0;
+            starts_minus_ends[..events]
+                .iter()
+                .map(|delta| {
+                    open += delta;
+                    open > 0
+                })
+                .collect()
+        })
+    }
+
     /// Whether neither end of the window ever moves back.
     pub fn is_monotone(&self) -> bool {
         self.ranges
@@ -140,17 +173,9 @@ fn only_in_windows(
     events: &SortedEvents,
     windows: &Windows,
 ) -> Vec<bool> {
-    // +1 where a window starts, −1 where it ends: the running sum is the number of windows
-    // holding an event
-    let mut starts_minus_ends = vec![0i64; events.rows.len() + 1];
-    for range in windows.ranges.iter().filter(|r| r.start < r.end) {
-        starts_minus_ends[range.start] += 1;
-        starts_minus_ends[range.end] -= 1;
-    }
-    let mut open = 0;
-    for (position, &row) in events.rows.iter().enumerate() {
-        open += starts_minus_ends[position];
-        if open == 0 {
+    let covered = windows.covered(events.rows.len());
+    for (&row, &covered) in events.rows.iter().zip(covered) {
+        if !covered {
             selected_by_row[row as usize] = false;
         }
     }

@@ -136,13 +136,13 @@ fn windows(
             bounds.push((key, width.map(|w| hi - w), hi));
         }
     }
-    let windows = Windows {
-        keys: bounds.iter().map(|b| b.0).collect(),
-        ranges: bounds
+    let windows = Windows::new(
+        bounds.iter().map(|b| b.0).collect(),
+        bounds
             .iter()
             .map(|&(k, lo, hi)| events.range(k, lo, hi))
             .collect(),
-    };
+    );
     (windows, bounds)
 }
 
@@ -274,13 +274,13 @@ fn non_finite_float_sums_and_non_monotone_windows_fall_back_to_folding() {
     let batches = batches(&d, &Type::String);
     let events = SortedEvents::sort(&d.keys, &d.times, KEYS as usize);
     let bounds = [(0, Some(0), 20), (0, Some(-10), 25), (1, None, 5)];
-    let windows = Windows {
-        keys: bounds.iter().map(|b| b.0).collect(),
-        ranges: bounds
+    let windows = Windows::new(
+        bounds.iter().map(|b| b.0).collect(),
+        bounds
             .iter()
             .map(|&(k, lo, hi)| events.range(k, lo, hi))
             .collect(),
-    };
+    );
     assert!(!windows.is_monotone());
     for func in [AggFunc::Max, AggFunc::CountDistinct, AggFunc::Last] {
         let input = Input {
