@@ -63,13 +63,7 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<(), Failure> {
     let (project, plan) = report::load_plan(&args.paths, Format::Human)?;
-    let service = plan.service(&args.service).ok_or_else(|| {
-        super::explain::unknown(
-            "service",
-            &args.service,
-            plan.services.iter().map(|s| s.name.as_str()),
-        )
-    })?;
+    let service = super::explain::find_service(&plan, &args.service)?;
     let catalog = Catalog::new(&plan).map_err(|e| data_error("cannot generate the lookups", e))?;
     let served = catalog
         .get(&service.name)

@@ -2,6 +2,7 @@
 
 use super::{Failure, Format, report};
 use crate::plan::display::{Only, explain};
+use crate::plan::{Plan, Service, View};
 use std::path::PathBuf;
 
 pub fn run(
@@ -12,12 +13,8 @@ pub fn run(
 ) -> Result<(), Failure> {
     let (_, plan) = report::load_plan(paths, format)?;
     let only = match (view, service) {
-        (Some(v), _) => Some(Only::View(plan.view(v).ok_or_else(|| {
-            unknown("view", v, plan.views.iter().map(|v| v.name.as_str()))
-        })?)),
-        (_, Some(s)) => Some(Only::Service(plan.service(s).ok_or_else(|| {
-            unknown("service", s, plan.services.iter().map(|s| s.name.as_str()))
-        })?)),
+        (Some(v), _) => Some(Only::View(find_view(&plan, v)?)),
+        (_, Some(s)) => Some(Only::Service(find_service(&plan, s)?)),
         _ => None,
     };
     match format {
@@ -32,6 +29,23 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// The view `name`, or a usage error naming the views there are.
+pub fn find_view<'p>(plan: &'p Plan, name: &str) -> Result<&'p View, Failure> {
+    plan.view(name)
+        .ok_or_else(|| unknown("view", name, plan.views.iter().map(|v| v.name.as_str())))
+}
+
+/// The service `name`, or a usage error naming the services there are.
+pub fn find_service<'p>(plan: &'p Plan, name: &str) -> Result<&'p Service, Failure> {
+    plan.service(name).ok_or_else(|| {
+        unknown(
+            "service",
+            name,
+            plan.services.iter().map(|s| s.name.as_str()),
+        )
+    })
 }
 
 /// A usage error naming what exists, with a did-you-mean.

@@ -60,13 +60,7 @@ fn time_text(t: Micros) -> String {
 
 pub fn run(args: Args<'_>) -> Result<(), Failure> {
     let (project, plan) = report::load_plan(args.paths, Format::Human)?;
-    let view = plan.view(args.view).ok_or_else(|| {
-        super::explain::unknown(
-            "view",
-            args.view,
-            plan.views.iter().map(|v| v.name.as_str()),
-        )
-    })?;
+    let view = super::explain::find_view(&plan, args.view)?;
     let overrides = runtime::overrides(&plan, args.sources)?;
     let clock = clock(args.now)?;
     let align = alignment(view);

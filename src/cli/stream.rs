@@ -55,13 +55,7 @@ pub fn clock(now: Option<&str>) -> Result<Arc<dyn Clock>, Failure> {
 pub fn run(args: Args<'_>) -> Result<(), Failure> {
     let (_, plan) = report::load_plan(args.paths, Format::Human)?;
     for name in args.views {
-        if plan.view(name).is_none() {
-            return Err(super::explain::unknown(
-                "view",
-                name,
-                plan.views.iter().map(|v| v.name.as_str()),
-            ));
-        }
+        super::explain::find_view(&plan, name)?;
     }
     let mut views: Vec<&str> = args.views.iter().map(String::as_str).collect();
     views.sort_unstable();

@@ -25,13 +25,7 @@ pub struct Args<'a> {
 
 pub fn run(args: Args<'_>) -> Result<(), Failure> {
     let (project, plan) = report::load_plan(args.paths, Format::Human)?;
-    let service = plan.service(args.service).ok_or_else(|| {
-        super::explain::unknown(
-            "service",
-            args.service,
-            plan.services.iter().map(|s| s.name.as_str()),
-        )
-    })?;
+    let service = super::explain::find_service(&plan, args.service)?;
     let overrides = runtime::overrides(&plan, args.sources)?;
     let sql = batch::training_sql(&plan, service)
         .map_err(|e| data_error("cannot compile the training set", e))?;
