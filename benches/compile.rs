@@ -89,7 +89,7 @@ fn run_once(sources: &SourceMap) -> Duration {
             panic!("the generated project does not check:\n{text}");
         }
     };
-    let artifacts = featc::cli::build_artifacts(&plan).expect("artifacts");
+    let artifacts = featc::compile::build_artifacts(&plan).expect("artifacts");
     std::hint::black_box(artifacts);
     start.elapsed()
 }

@@ -1,27 +1,32 @@
 //! featc — a declarative feature compiler.
 //!
 //! ```text
-//! .feat text ──parse──▶ ast ──analyze──▶ plan ──compile──▶ artifacts (SQL, DDL, JSON)
-//!  grammar/feat.pest    spans,    names, types,   serde      ├─ batch:  DataFusion SQL, run on DataFusion
-//!                       no types  windows         contract   ├─ stream: operator spec
-//!                                                            └─ online: Postgres DDL / upsert / lookup
+//! .feat text ──parse──▶ ast ──analyze──▶ plan ──compile──▶ artifacts ──run──▶ values
+//!  syntax/              semantic/        plan/   compile/                runtime/
+//!                                          │       ├─ batch:  DataFusion SQL        batch:  sweep + DataFusion
+//!                                   physical/      ├─ online: Postgres DDL/upsert/  store:  Postgres writer
+//!                              (layouts, types,    │          lookup                stream: operator + Kafka
+//!                               stream programs)   └─ stream: operator program      serve, consistency, publish
 //! ```
 //!
-//! Dependency rule (a test in `tests/it/architecture.rs` keeps it true):
-//! `source ← diagnostic ← syntax ← semantic → plan ← backend::{batch | stream | online} ← cli`;
-//! `types` and `agg` are leaves that every stage may use. Backends never import each other (they
-//! share only `backend::sql_expr`), and never look back at syntax: the plan is the whole contract
-//! between front end and back ends. `serve` (the HTTP server) reads the plan and the online back
-//! end; the CLI is the only place that wires several back ends together.
+//! Dependency rule (`tests/it/architecture.rs` checks it on every `use` and inline path, and
+//! fails on import cycles; `docs/architecture.md` explains it):
+//! `source ← diagnostic ← syntax ← semantic → plan ← physical ← compile ← runtime ← cli`;
+//! `types` and `agg` are leaves that every layer may use. The compilers (`compile::batch`,
+//! `compile::online`, `compile::stream`) are pure and never import each other or a runtime.
+//! Runtimes share two contracts, `runtime::arrow` and `runtime::store`; `runtime::batch`,
+//! `runtime::stream` and `runtime::serve` never import each other. The CLI parses arguments,
+//! calls a runtime and prints.
 
 pub mod agg;
-pub mod backend;
 pub mod cli;
+pub mod compile;
 pub mod diagnostic;
+pub mod physical;
 pub mod plan;
 pub mod project;
+pub mod runtime;
 pub mod semantic;
-pub mod serve;
 pub mod source;
 pub mod syntax;
 pub mod types;

@@ -16,7 +16,7 @@ pub const MICROS_PER_MINUTE: Micros = 60 * MICROS_PER_SECOND;
 pub const MICROS_PER_HOUR: Micros = 60 * MICROS_PER_MINUTE;
 pub const MICROS_PER_DAY: Micros = 24 * MICROS_PER_HOUR;
 
-/// A value type of the language (SPEC 1.1).
+/// A value type of the language (docs/language.md#types).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Type {

@@ -30,7 +30,7 @@ impl Arity {
     }
 }
 
-/// Every aggregate name of the language and how it is called, in SPEC order.
+/// Every aggregate name of the language and how it is called, in the order docs/language.md lists them.
 pub const AGGREGATE_NAMES: &[(&str, Arity)] = &[
     ("count", Arity::StarOrValue),
     ("sum", Arity::Value),

@@ -1,8 +1,9 @@
-//! The aggregate functions of the language and their typing rules (SPEC 1.4), defined once for
+//! The aggregate functions of the language and their typing rules (docs/language.md#aggregates), defined once for
 //! the semantic analyser, the plan and every backend.
 
 use crate::types::{ColumnType, Type, Value};
 use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 
 /// An aggregate function, with the parameters that are part of its identity (`last_n`'s `n`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,6 +29,37 @@ pub enum AggFunc {
     VarPop,
 }
 
+/// What `min`, `max`, `first` and `last` keep — the one definition of their order and their
+/// tie-break, which the states, the sweep and the SQL twin all follow: `min`/`max` compare
+/// values; `first`/`last` compare (event time, value) pairs, so that at equal times `first`
+/// keeps the smallest value and `last` the largest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extreme {
+    /// Whether the event time is compared first.
+    pub by_time: bool,
+    /// `Less` to keep the least, `Greater` to keep the greatest.
+    pub keep: Ordering,
+}
+
+impl Extreme {
+    pub const MIN: Extreme = Extreme {
+        by_time: false,
+        keep: Ordering::Less,
+    };
+    pub const MAX: Extreme = Extreme {
+        by_time: false,
+        keep: Ordering::Greater,
+    };
+    pub const FIRST: Extreme = Extreme {
+        by_time: true,
+        keep: Ordering::Less,
+    };
+    pub const LAST: Extreme = Extreme {
+        by_time: true,
+        keep: Ordering::Greater,
+    };
+}
+
 /// Which argument types an aggregate takes; one rule per family keeps the messages consistent.
 enum Domain {
     /// Anything, lists and untyped `null` included: only nullness is looked at.
@@ -41,6 +73,24 @@ enum Domain {
 }
 
 impl AggFunc {
+    /// Every aggregate, with `last_n`'s `n` at 1 (a call gives the real one): what an engine
+    /// registers, so that a new aggregate reaches every engine.
+    pub const EVERY: [AggFunc; 13] = [
+        AggFunc::CountAll,
+        AggFunc::Count,
+        AggFunc::Sum,
+        AggFunc::Avg,
+        AggFunc::Min,
+        AggFunc::Max,
+        AggFunc::First,
+        AggFunc::Last,
+        AggFunc::LastN { n: 1 },
+        AggFunc::CountDistinct,
+        AggFunc::ApproxCountDistinct,
+        AggFunc::StddevPop,
+        AggFunc::VarPop,
+    ];
+
     /// The name as written in `.feat` (`count(*)` and `count(x)` are both "count").
     pub fn name(&self) -> &'static str {
         match self {
@@ -56,6 +106,17 @@ impl AggFunc {
             AggFunc::ApproxCountDistinct => "approx_count_distinct",
             AggFunc::StddevPop => "stddev_pop",
             AggFunc::VarPop => "var_pop",
+        }
+    }
+
+    /// What the aggregate keeps, if it keeps one extreme value ([`Extreme`]).
+    pub fn extreme(&self) -> Option<Extreme> {
+        match self {
+            AggFunc::Min => Some(Extreme::MIN),
+            AggFunc::Max => Some(Extreme::MAX),
+            AggFunc::First => Some(Extreme::FIRST),
+            AggFunc::Last => Some(Extreme::LAST),
+            _ => None,
         }
     }
 
@@ -137,8 +198,15 @@ impl AggFunc {
         }
     }
 
+    /// Whether the aggregate's value can be null: exactly when its empty window gives null
+    /// (counts and `last_n` never are). Every engine declares its result columns with this.
+    pub fn value_is_nullable(&self) -> bool {
+        self.empty_value().is_null()
+    }
+
     /// The value of the aggregate over a window without matching events: 0 for counts, an
-    /// empty list for `last_n`, null otherwise.
+    /// empty list for `last_n`, null otherwise. The one definition of the empty-window rule:
+    /// the batch statements, the UDAFs, the sweep and the lookups all derive theirs from it.
     pub fn empty_value(&self) -> Value {
         match self {
             AggFunc::CountAll

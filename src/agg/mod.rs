@@ -1,4 +1,4 @@
-//! Aggregate partial states (SPEC 1.4): the single definition of every aggregate's semantics.
+//! Aggregate partial states (docs/language.md#aggregates): the single definition of every aggregate's semantics.
 //! Pure Rust, no I/O; depends only on [`crate::types`].
 //!
 //! The batch engine (as DataFusion accumulators), the stream operator and the Postgres merge
@@ -75,6 +75,8 @@ pub mod hll;
 mod latest;
 mod moments;
 mod numeric;
+pub mod postgres;
+mod sliding;
 mod state;
 mod sum;
 
@@ -82,12 +84,14 @@ mod sum;
 mod tests;
 
 pub use call::{AGGREGATE_NAMES, Arity, CallArgs, CallError, MAX_LAST_N, arity};
+pub use canonical::{canonical, canonical_float};
 pub use compensated::CompensatedSum;
 pub use fields::{DecodeError, FieldType, FieldValue, MergeRule, StateField, state_fields};
-pub use func::AggFunc;
+pub use func::{AggFunc, Extreme};
 pub use hash::hash_value;
 pub use hll::Hll;
 pub use latest::{LatestN, Stamped};
 pub use moments::Moments;
+pub use sliding::Sliding;
 pub use state::{MergeError, State};
 pub use sum::Sum;

@@ -4,6 +4,7 @@
 
 use super::AggFunc;
 use super::canonical::{assign, canonical};
+use super::func::Extreme;
 use super::hll::Hll;
 use super::latest::{LatestN, Stamped, keep_extreme};
 use super::moments::Moments;
@@ -100,11 +101,13 @@ impl State {
                     *count = count.saturating_add(1);
                 }
             }
-            State::Min(slot) => keep_bound(slot, &canonical(value), Ordering::Less),
-            State::Max(slot) => keep_bound(slot, &canonical(value), Ordering::Greater),
-            State::First(slot) => keep_extreme(slot, event_time, &canonical(value), Ordering::Less),
+            State::Min(slot) => keep_bound(slot, &canonical(value), Extreme::MIN.keep),
+            State::Max(slot) => keep_bound(slot, &canonical(value), Extreme::MAX.keep),
+            State::First(slot) => {
+                keep_extreme(slot, event_time, &canonical(value), Extreme::FIRST.keep)
+            }
             State::Last(slot) => {
-                keep_extreme(slot, event_time, &canonical(value), Ordering::Greater)
+                keep_extreme(slot, event_time, &canonical(value), Extreme::LAST.keep)
             }
             State::LastN(latest) => latest.offer(event_time, &canonical(value)),
             State::CountDistinct(set) => {
@@ -157,25 +160,25 @@ impl State {
             }
             (State::Min(a), State::Min(b)) => {
                 if let Some(b) = b {
-                    keep_bound(a, b, Ordering::Less);
+                    keep_bound(a, b, Extreme::MIN.keep);
                 }
                 true
             }
             (State::Max(a), State::Max(b)) => {
                 if let Some(b) = b {
-                    keep_bound(a, b, Ordering::Greater);
+                    keep_bound(a, b, Extreme::MAX.keep);
                 }
                 true
             }
             (State::First(a), State::First(b)) => {
                 if let Some(b) = b {
-                    keep_extreme(a, b.time, &b.value, Ordering::Less);
+                    keep_extreme(a, b.time, &b.value, Extreme::FIRST.keep);
                 }
                 true
             }
             (State::Last(a), State::Last(b)) => {
                 if let Some(b) = b {
-                    keep_extreme(a, b.time, &b.value, Ordering::Greater);
+                    keep_extreme(a, b.time, &b.value, Extreme::LAST.keep);
                 }
                 true
             }

@@ -4,8 +4,8 @@
 //! write (a deleted view's SQL) are removed from the directories featc owns (`offline/`,
 //! `online/`, `stream/`), so a deployment never picks up a stale statement.
 
-use super::artifacts::{Artifact, build_artifacts};
 use super::{Failure, Format, report};
+use crate::compile::{Artifact, build_artifacts};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

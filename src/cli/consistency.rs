@@ -3,32 +3,20 @@
 //! recomputes the vectors `featc serve --log DIR` recorded with the offline engine — the
 //! very computation `featc training-set` runs, on labels made of the logged keys and times —
 //! and reports per output the share of served values that match, differ, are missing or
-//! extra, each mismatch explained (`crate::serve::consistency`).
+//! extra, each mismatch explained (`crate::runtime::consistency`).
 //!
 //! Exit code 0 when the measurement ran, whatever it found: mismatches are a report, not an
 //! error. With `--fail-on-mismatch`, 1 when a mismatch is not explained by freshness lag
 //! (the one cause the server announces in its answers), for a check in CI or a cron job.
 
-use super::runtime::{self, data_error};
-use super::{Failure, Format, inputs, report, training_set};
-use crate::backend::batch::schema::{UTC, arrow_type, timestamp_type};
-use crate::backend::batch::sweep::values_to_array;
-use crate::backend::batch::udaf::convert::ValueColumn;
-use crate::backend::batch::{self, context};
-use crate::plan::{Plan, Service};
-use crate::serve::Catalog;
-use crate::serve::catalog::ServedService;
-use crate::serve::consistency::{Cause, Cuts, Explainer, measure};
-use crate::serve::log::{ServiceLog, read_service_log};
-use crate::types::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, Value};
-use datafusion::arrow::array::{ArrayRef, RecordBatch, TimestampMicrosecondArray};
-use datafusion::arrow::datatypes::{Field, Schema};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-/// The labels' time column: a name no key can have (keys are `.feat` identifiers).
-const AT_COLUMN: &str = "__featc_request_at";
+use super::common::{self, data_error};
+use super::{Failure, Format, report};
+use crate::runtime::batch::Engine;
+use crate::runtime::consistency::{Cause, Cuts, Explainer, Offline, measure};
+use crate::runtime::serve::Catalog;
+use crate::runtime::serve::log::read_service_log;
+use crate::types::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND};
+use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -42,7 +30,7 @@ pub struct Args {
     #[arg(long)]
     pub service: String,
     /// Read a source or table from LOCATION instead of its `batch` location.
-    #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = runtime::parse_source_override)]
+    #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = common::parse_source_override)]
     pub sources: Vec<(String, String)>,
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
@@ -68,9 +56,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let served = catalog
         .get(&service.name)
         .ok_or_else(|| data_error("the service is not servable", &service.name))?;
-    let overrides = runtime::overrides(&plan, &args.sources)?;
-    let sql = batch::training_sql(&plan, service)
-        .map_err(|e| data_error("cannot compile the training set", e))?;
+    let overrides = common::overrides(&plan, &args.sources)?;
     let log = read_service_log(&args.log, &plan, served)
         .map_err(|e| data_error("cannot read the log", e))?;
     for (path, reason) in &log.skipped {
@@ -88,20 +74,25 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         service,
         served,
         overrides: &overrides,
-        sql: &sql,
         log: &log,
+        engine: Engine::from_env(),
     };
     let explainer = Explainer::new(&plan, served, args.late_horizon);
-    let report = runtime::block_on(async {
+    let report = common::block_on(async {
         let all: Vec<usize> = (0..log.rows.len()).collect();
-        let values = offline.values(&Cuts::new(), &all).await?;
+        let values = offline
+            .values(&Cuts::new(), &all)
+            .await
+            .map_err(common::fail)?;
         measure(
             served,
             &log,
             &values,
             &explainer,
             args.max_recomputes,
-            async |cuts: &Cuts, rows: &[usize]| offline.values(cuts, rows).await,
+            async |cuts: &Cuts, rows: &[usize]| {
+                offline.values(cuts, rows).await.map_err(common::fail)
+            },
         )
         .await
     })??;
@@ -135,94 +126,6 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         return Err(Failure::User);
     }
     Ok(())
-}
-
-/// The offline engine over the logged requests.
-struct Offline<'a> {
-    plan: &'a Plan,
-    root: &'a Path,
-    service: &'a Service,
-    served: &'a ServedService,
-    overrides: &'a BTreeMap<String, String>,
-    sql: &'a str,
-    log: &'a ServiceLog,
-}
-
-impl Offline<'_> {
-    /// Per logged row in `rows`, the outputs the training set holds for its keys and time,
-    /// with the inputs cut as `cuts` says.
-    async fn values(&self, cuts: &Cuts, rows: &[usize]) -> Result<Vec<Vec<Value>>, Failure> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ctx = runtime::session();
-        let views: Vec<&str> = self.service.views.iter().map(String::as_str).collect();
-        inputs::register_cut(&ctx, self.plan, self.root, &views, self.overrides, cuts).await?;
-        let (schema, labels) = self
-            .labels(rows)
-            .map_err(|e| data_error("cannot build the labels", e))?;
-        context::register_label_batches(&ctx, &schema, &[labels], AT_COLUMN)
-            .map_err(|e| data_error("cannot register the labels", e))?;
-        training_set::check_label_columns(&schema, self.service)?;
-        let df = training_set::compute(&ctx, self.plan, self.service, self.sql).await?;
-        let batches = df
-            .collect()
-            .await
-            .map_err(|e| data_error("the offline recompute failed", e))?;
-        let mut out: Vec<Vec<Value>> = Vec::with_capacity(rows.len());
-        for batch in &batches {
-            let columns = self
-                .served
-                .outputs
-                .iter()
-                .map(|(name, _)| {
-                    batch
-                        .column_by_name(name)
-                        .map(ValueColumn::new)
-                        .ok_or_else(|| {
-                            data_error("the offline engine did not compute", format!("`{name}`"))
-                        })
-                })
-                .collect::<Result<Vec<_>, Failure>>()?;
-            for row in 0..batch.num_rows() {
-                let values = columns
-                    .iter()
-                    .map(|c| c.value(row))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| data_error("cannot read an offline value", e))?;
-                out.push(values);
-            }
-        }
-        if out.len() != rows.len() {
-            return Err(data_error(
-                "the offline engine returned",
-                format!("{} rows for {} labels", out.len(), rows.len()),
-            ));
-        }
-        Ok(out)
-    }
-
-    /// The labels of `rows`: the keys and `__featc_request_at`, in order.
-    fn labels(&self, rows: &[usize]) -> datafusion::error::Result<(Arc<Schema>, RecordBatch)> {
-        let mut fields: Vec<Field> = Vec::new();
-        let mut columns: Vec<ArrayRef> = Vec::new();
-        for (i, key) in self.served.keys.iter().enumerate() {
-            let ty = arrow_type(&key.ty.ty);
-            let values: Vec<Value> = rows
-                .iter()
-                .map(|&r| self.log.rows[r].keys.get(i).cloned().unwrap_or(Value::Null))
-                .collect();
-            columns.push(values_to_array(&values, &ty)?);
-            fields.push(Field::new(&key.name, ty, true));
-        }
-        let at: TimestampMicrosecondArray =
-            rows.iter().map(|&r| Some(self.log.rows[r].at)).collect();
-        columns.push(Arc::new(at.with_timezone(UTC)));
-        fields.push(Field::new(AT_COLUMN, timestamp_type(), false));
-        let schema = Arc::new(Schema::new(fields));
-        let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
-        Ok((schema, batch))
-    }
 }
 
 /// `90s`, `5m`, `1h`, `2d`, `250ms`, `0s`: a non-negative duration in microseconds.

@@ -2,27 +2,21 @@
 //! together. Exit codes: 0 success, 1 user errors (diagnostics, stale output, bad data),
 //! 2 usage errors (clap's default).
 
-mod artifacts;
 mod check;
+mod common;
 mod compile;
 mod consistency;
 mod explain;
-mod inputs;
 mod materialize;
 mod publish;
 mod report;
-mod runtime;
 mod serve;
-mod state_sink;
 mod stream;
 mod training_set;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-pub use artifacts::{Artifact, build_artifacts};
-pub use state_sink::{PostgresStateSink, StageError, stage, write_views};
 
 #[derive(Parser, Debug)]
 #[command(name = "featc", version, about = "The declarative feature compiler")]
@@ -88,7 +82,7 @@ pub enum Command {
         out: PathBuf,
         /// Read a source or table from LOCATION (file, directory or glob) instead of its
         /// `batch` location.
-        #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = runtime::parse_source_override)]
+        #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = common::parse_source_override)]
         sources: Vec<(String, String)>,
         /// Keep only windows (tiles, table rows) starting at or after this RFC 3339 time.
         #[arg(long)]
@@ -97,7 +91,7 @@ pub enum Command {
         #[arg(long)]
         to: Option<String>,
     },
-    /// A point-in-time-correct training set for a service (SPEC 1.6); Parquet out.
+    /// A point-in-time-correct training set for a service (docs/batch.md#training-sets-offlineservicetrainingsql); Parquet out.
     TrainingSet {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -112,7 +106,7 @@ pub enum Command {
         /// The output Parquet file.
         #[arg(long)]
         out: PathBuf,
-        #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = runtime::parse_source_override)]
+        #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = common::parse_source_override)]
         sources: Vec<(String, String)>,
     },
     /// Serve the services' feature vectors over HTTP from the online tables.
@@ -150,7 +144,7 @@ pub enum Command {
         /// The online store, e.g. postgres://user@host/db.
         #[arg(long)]
         postgres: String,
-        #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = runtime::parse_source_override)]
+        #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = common::parse_source_override)]
         sources: Vec<(String, String)>,
         /// Publish the events before this RFC 3339 time (a multiple of the view's tile
         /// granularities); default: now, rounded down to one. Then run the stream with

@@ -1,12 +1,12 @@
 //! `featc serve PATHS --postgres URL --listen ADDR [--max-batch N] [--connections N] [--now T]
 //! [--log DIR [--log-roll-rows N] [--log-roll-seconds S]]`: HTTP feature serving from the
-//! online tables (see `crate::serve` for the API; `crate::serve::log` for `--log`). Runs
+//! online tables (see `crate::runtime::serve` for the API; `crate::runtime::serve::log` for `--log`). Runs
 //! until SIGINT or SIGTERM, then finishes the requests in flight and completes the log files.
 
-use super::runtime::{self, data_error};
+use super::common::{self, data_error};
 use super::{Failure, Format, report};
-use crate::serve::log::LogConfig;
-use crate::serve::{Clock, ServeConfig, Server, Store};
+use crate::runtime::serve::log::LogConfig;
+use crate::runtime::serve::{Clock, LookupPool, ServeConfig, Server};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -45,12 +45,12 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
     }
     let clock = match args.now {
         Some(text) => Clock::Fixed(
-            runtime::parse_time(text).map_err(|e| Failure::Usage(format!("--now: {e}")))?,
+            common::parse_time(text).map_err(|e| Failure::Usage(format!("--now: {e}")))?,
         ),
         None => Clock::System,
     };
-    runtime::block_on(async {
-        let store = Store::new(args.postgres, args.connections)
+    common::block_on(async {
+        let store = LookupPool::new(args.postgres, args.connections)
             .map_err(|e| Failure::Usage(e.to_string()))?;
         store
             .ping()

@@ -8,13 +8,13 @@
 //! share partitions and stored offsets, so they must run the same views.
 
 use super::Failure;
-use super::runtime::{self, data_error};
-use super::state_sink::PostgresStateSink;
+use super::common::{self, data_error};
 use super::{Format, report};
-use crate::backend::online::sink::{OnlineWriter, connect};
-use crate::backend::stream::kafka::{self, KafkaConfig};
-use crate::backend::stream::metrics::{self, Metrics};
-use crate::backend::stream::{Clock, ManualClock, Operator, OperatorConfig, SystemClock};
+use crate::runtime::store::PostgresStateStore;
+use crate::runtime::store::writer::{OnlineWriter, connect};
+use crate::runtime::stream::kafka::{self, KafkaConfig};
+use crate::runtime::stream::metrics::{self, StreamMetrics};
+use crate::runtime::stream::{Clock, ManualClock, Operator, OperatorConfig, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,7 +46,7 @@ pub fn parse_property(s: &str) -> Result<(String, String), String> {
 pub fn clock(now: Option<&str>) -> Result<Arc<dyn Clock>, Failure> {
     Ok(match now {
         Some(t) => Arc::new(ManualClock::new(
-            runtime::parse_time(t).map_err(Failure::Usage)?,
+            common::parse_time(t).map_err(Failure::Usage)?,
         )),
         None => Arc::new(SystemClock),
     })
@@ -62,7 +62,7 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
     views.dedup();
     let start = args
         .from_time
-        .map(runtime::parse_time)
+        .map(common::parse_time)
         .transpose()
         .map_err(Failure::Usage)?;
     let clock = clock(args.now)?;
@@ -99,15 +99,15 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
         max_wait: Duration::from_millis(args.batch_ms.max(1)),
         properties: args.kafka_properties.to_vec(),
     };
-    runtime::block_on(async {
+    common::block_on(async {
         let client = connect(args.postgres)
             .await
             .map_err(|e| data_error("cannot connect to Postgres", e))?;
         let writer = OnlineWriter::prepare(client, &plan, &views)
             .await
             .map_err(|e| data_error("cannot prepare the online tables", e))?;
-        let mut sink = PostgresStateSink::new(writer, group);
-        let metrics = Arc::new(Metrics::default());
+        let mut sink = PostgresStateStore::new(writer, group);
+        let metrics = Arc::new(StreamMetrics::default());
         if let Some(address) = args.metrics {
             let listener = tokio::net::TcpListener::bind(address)
                 .await

@@ -1,7 +1,7 @@
 //! Row-level evaluation of plan expressions, with SQL semantics: what the stream operator
 //! applies to each event (`where` filters, aggregate arguments) and what serving computes
 //! derived features with. The SQL back ends print the same expressions
-//! (`backend::sql_expr`); this module is their Rust twin.
+//! (`compile::sql_expr`); this module is their Rust twin.
 //!
 //! # Semantics
 //!

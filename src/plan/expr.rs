@@ -111,7 +111,7 @@ impl BinaryOp {
     }
 }
 
-/// The scalar functions of SPEC 1.3.
+/// The scalar functions of docs/language.md#expressions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScalarFunc {

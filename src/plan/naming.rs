@@ -17,7 +17,7 @@ pub const LATE_EVENTS_TABLE: &str = "featc_late_events";
 /// Up to which event time each view's online state is complete.
 pub const WATERMARKS_TABLE: &str = "featc_watermarks";
 
-/// Columns of a materialized tumbling/sliding view after the keys (SPEC 1.5).
+/// Columns of a materialized tumbling/sliding view after the keys (docs/language.md#windows-and-point-in-time-semantics).
 pub const WINDOW_START: &str = "window_start";
 pub const WINDOW_END: &str = "window_end";
 pub const FEATURE_TS: &str = "feature_ts";

@@ -1,4 +1,4 @@
-//! Windows and the point-in-time rule (SPEC 1.5), defined once for every back end.
+//! Windows and the point-in-time rule (docs/language.md#windows-and-point-in-time-semantics), defined once for every back end.
 //!
 //! Every window is a merge of **tiles**: per entity, a partial state of the events whose time
 //! falls in `[tile_start, tile_start + granularity)`. A view keeps tiles at a small set of
@@ -31,7 +31,7 @@ pub fn floor(t: Micros, d: Micros) -> Micros {
     t - t.rem_euclid(d)
 }
 
-/// SPEC 1.5: the hop of `rolling(size)` when none is written.
+/// docs/language.md#windows-and-point-in-time-semantics: the hop of `rolling(size)` when none is written.
 pub fn default_hop(size: Micros) -> Micros {
     if size <= 12 * MICROS_PER_HOUR {
         MICROS_PER_MINUTE
@@ -64,7 +64,7 @@ pub struct TileRange {
 }
 
 impl Window {
-    /// The events that make the value at time `t` (SPEC 1.5). Callers apply `settle` first:
+    /// The events that make the value at time `t` (docs/language.md#windows-and-point-in-time-semantics). Callers apply `settle` first:
     /// pass `t − settle`.
     pub fn range_at(&self, t: Micros) -> TimeRange {
         match *self {

@@ -1,5 +1,5 @@
 //! The batch back end's statements, planned and executed by DataFusion on small hand-written
-//! data, against values worked out by hand from the SPEC's words.
+//! data, against values worked out by hand from the words of docs/language.md.
 
 mod aggregates;
 mod examples;
@@ -13,10 +13,10 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::ScalarValue;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use featc::backend::batch::context::session_context;
-use featc::backend::batch::schema::input_schema;
-use featc::backend::batch::udaf::convert::{scalar_to_value, value_to_scalar};
 use featc::plan::{Field, Plan};
+use featc::runtime::arrow::convert::{scalar_to_value, value_to_scalar};
+use featc::runtime::arrow::schema::input_schema;
+use featc::runtime::batch::context::session_context;
 use featc::source::SourceMap;
 use featc::types::{Micros, Value};
 use std::sync::Arc;

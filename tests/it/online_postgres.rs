@@ -1,7 +1,7 @@
 //! The online back end on a real Postgres (see `online_postgres/db.rs` for the URL): the DDL
 //! applies twice; upserting partial states in any grouping and order stores what one fold of
 //! all events gives (the SQL merge is the Rust merge); lookups return what a naive reading of
-//! SPEC 1.4/1.5 computes from the events; the statements parse as Postgres SQL.
+//! docs/language.md (aggregates, windows) computes from the events; the statements parse as Postgres SQL.
 
 #[path = "online_postgres/db.rs"]
 pub(crate) mod db;
@@ -13,10 +13,11 @@ mod load;
 mod naive;
 
 use featc::agg::{AggFunc, FieldValue, Hll, MergeRule, State, state_fields};
-use featc::backend::online::codec::{self, Param};
-use featc::backend::online::types::PgType;
-use featc::backend::online::{self, ColumnRole, quote, view_layout};
+use featc::compile::online::{self, quote};
+use featc::physical::postgres_type::PgType;
+use featc::physical::{ColumnRole, view_layout};
 use featc::plan::{ExprKind, FeatureDef, OutputDef, Plan, View, ViewKind};
+use featc::runtime::store::codec::{self, Param};
 use featc::types::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, Micros, Type, Value};
 use fixture::{Event, ProfileRow, Rng};
 use naive::Values;

@@ -1,7 +1,7 @@
 //! The independent oracle for the offline engine: `featc training-set` and `featc materialize`,
-//! run as users run them on seeded random data aimed at the edges of SPEC 1.4–1.6 (window
+//! run as users run them on seeded random data aimed at the edges of docs/language.md (aggregates, windows) and docs/batch.md (training sets) (window
 //! boundaries, settle, ttl, known_at, ties, nulls, empty windows), must give exactly what a
-//! naive evaluator written from the SPEC's words computes (`pit/naive.rs`, which shares no
+//! naive evaluator written from the words of docs/language.md computes (`pit/naive.rs`, which shares no
 //! code with featc). A failure names the seed, the label, the feature, and both values.
 //!
 //! The support modules: `generate` (seeded data) → `write` (Parquet, CSV) → `run` (the binary)

@@ -3,17 +3,17 @@
 //! `featc training-set` computes offline for the same keys and times; bad requests get JSON
 //! errors and leave the server serving. Postgres: see `online_postgres/db.rs`.
 
-mod client;
+pub mod client;
 mod consistency;
-mod harness;
+pub mod harness;
 mod load;
 mod logging;
 mod offline;
 
 use crate::online_postgres::db;
 
-use featc::serve::Catalog;
-use featc::serve::retention::Retention;
+use featc::runtime::serve::Catalog;
+use featc::runtime::serve::retention::Retention;
 use featc::types::{MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND, Micros};
 use load::micros;
 use offline::rfc3339;

@@ -4,8 +4,8 @@
 //! leaving the tiles a fold of every event gives.
 
 use crate::stream_support::{TestDb, assert_same_tiles, stored_tiles, tiles_of, with_db};
-use featc::backend::stream::{ManualClock, Message, Operator, OperatorConfig};
 use featc::plan::Plan;
+use featc::runtime::stream::{ManualClock, Message, Operator, OperatorConfig};
 use rdkafka::config::ClientConfig;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{FutureProducer, FutureRecord};

@@ -7,12 +7,12 @@ use crate::stream_support::fixture::{self, Event, Rng};
 use crate::stream_support::{
     Produced, TestDb, Tiles, assert_same_tiles, messages, push_all, stored_tiles, tiles_of, with_db,
 };
-use featc::backend::online::sink::OnlineWriter;
-use featc::backend::stream::kafka::{self, KafkaConfig};
-use featc::backend::stream::metrics::Metrics;
-use featc::backend::stream::{ManualClock, Operator, OperatorConfig};
-use featc::cli::PostgresStateSink;
 use featc::plan::Plan;
+use featc::runtime::store::PostgresStateStore;
+use featc::runtime::store::writer::OnlineWriter;
+use featc::runtime::stream::kafka::{self, KafkaConfig};
+use featc::runtime::stream::metrics::StreamMetrics;
+use featc::runtime::stream::{ManualClock, Operator, OperatorConfig};
 use featc::types::{MICROS_PER_DAY, Micros};
 use rdkafka::config::ClientConfig;
 use rdkafka::mocking::MockCluster;
@@ -75,13 +75,13 @@ fn config(bootstrap: &str) -> KafkaConfig {
 }
 
 /// Runs the consumer until it has committed `messages` messages (or 60 s pass).
-async fn consume(db: &TestDb, plan: &Plan, bootstrap: &str, messages: u64) -> Metrics {
+async fn consume(db: &TestDb, plan: &Plan, bootstrap: &str, messages: u64) -> StreamMetrics {
     let writer = OnlineWriter::prepare(db.client().await, plan, &["every_kind"])
         .await
         .expect("a writer");
-    let mut sink = PostgresStateSink::new(writer, GROUP);
+    let mut sink = PostgresStateStore::new(writer, GROUP);
     let mut op = operator(plan);
-    let metrics = Metrics::default();
+    let metrics = StreamMetrics::default();
     let done = async {
         while metrics.totals().messages < messages {
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -1,6 +1,6 @@
 //! The stream operator, pure (no Kafka, no Postgres): events folded into micro-batches of
 //! tiles, then merged per `Window::tile_ranges` as a lookup does, give what a naive reading of
-//! SPEC 1.4/1.5 computes from the events — at window boundaries, inside windows, before any
+//! docs/language.md (aggregates, windows) computes from the events — at window boundaries, inside windows, before any
 //! event, at an event's own time — whatever the grouping into batches; and the example's
 //! stream values equal its offline training set. Bad messages become dead letters, old events
 //! late records.
@@ -9,8 +9,8 @@ use crate::stream_support::fixture::{self, Event, Rng};
 use crate::stream_support::{
     Produced, Tiles, close, merge_tiles, messages, naive, push_all, tiles_of, values_at,
 };
-use featc::backend::stream::{ManualClock, Message, Operator, OperatorConfig};
 use featc::plan::{ExprKind, FeatureDef, Plan, View};
+use featc::runtime::stream::{ManualClock, Message, Operator, OperatorConfig};
 use featc::types::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, Micros, Value};
 use std::sync::Arc;
 
@@ -409,30 +409,44 @@ fn the_example_stream_agrees_with_its_training_set() {
     }
 }
 
-/// A quick measurement, not a check: `cargo test --test it stream_operator::throughput --
-/// --ignored --nocapture` prints the operator's events per second (JSON decoding, filters,
-/// arguments and the fold into every tile of the ladder; the crate itself unoptimised in
-/// dev builds, its dependencies at opt-level 2).
+/// `featc compile`'s `stream/<view>.json` is the program the operator runs: read back, it is
+/// the program `Operator::new` compiles, and an operator running the file folds the same
+/// messages into the same micro-batches.
 #[test]
-#[ignore]
-fn throughput() {
+fn the_compiled_stream_artifact_is_the_program_the_operator_runs() {
+    use featc::physical::stream_program::{StreamProgram, view_program};
     let plan = fixture::plan();
-    let mut rng = Rng::new(99);
-    let events = fixture::events(&mut rng, 20_000);
-    let produced = messages("events", &events, 4);
-    for views in [&["every_kind"][..], &["spend"], &["every_kind", "spend"]] {
-        let mut op = operator(&plan, views, None);
-        let started = std::time::Instant::now();
-        let mut rows = 0;
-        for chunk in produced.chunks(10_000) {
-            push_all(&mut op, chunk);
-            rows += op.take_batch().views.iter().map(|v| v.rows).sum::<usize>();
-        }
-        let took = started.elapsed().as_secs_f64();
-        println!(
-            "{views:?}: {} events in {took:.2} s: {:.0} events/s ({rows} tile rows)",
-            produced.len(),
-            produced.len() as f64 / took
+    let artifacts = featc::compile::build_artifacts(&plan).expect("artifacts");
+    let mut rng = Rng::new(7);
+    let events = fixture::events(&mut rng, 40);
+    let produced = messages("events", &events, 3);
+    let mut checked = 0;
+    for view in &plan.views {
+        let path = format!("stream/{}.json", view.name);
+        let Some(artifact) = artifacts.iter().find(|a| a.path == path) else {
+            continue;
+        };
+        let program: StreamProgram =
+            serde_json::from_str(&artifact.contents).expect("the artifact is a program");
+        assert_eq!(
+            program,
+            view_program(&plan, view).expect("a program"),
+            "{path}"
         );
+        let config = OperatorConfig {
+            start: None,
+            record_late: true,
+        };
+        let clock = Arc::new(ManualClock::new(NOW));
+        let mut from_plan = Operator::new(&plan, &[view.name.as_str()], clock.clone(), config)
+            .expect("an operator");
+        let mut from_file = Operator::from_programs(vec![program], clock, config);
+        push_all(&mut from_plan, &produced);
+        push_all(&mut from_file, &produced);
+        let (a, b) = (from_plan.take_batch(), from_file.take_batch());
+        assert!(a.rows() > 0, "{path}: the messages reach the view");
+        assert_eq!(a, b, "{path}");
+        checked += 1;
     }
+    assert!(checked > 0, "the fixture has a streamed view");
 }

@@ -6,10 +6,10 @@ use crate::stream_support::fixture::{self, Event, Rng};
 use crate::stream_support::{
     TestDb, Tiles, assert_same_tiles, dump, messages, push_all, stored_tiles, tiles_of, with_db,
 };
-use featc::backend::online::sink::OnlineWriter;
-use featc::backend::stream::{ManualClock, Operator, OperatorConfig, StateSink};
-use featc::cli::PostgresStateSink;
 use featc::plan::Plan;
+use featc::runtime::store::writer::OnlineWriter;
+use featc::runtime::store::{PostgresStateStore, StateStore};
+use featc::runtime::stream::{ManualClock, Operator, OperatorConfig};
 use featc::types::{MICROS_PER_DAY, MICROS_PER_HOUR, Micros, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -161,7 +161,7 @@ async fn publish_until_t_then_stream_from_t_counts_every_event_once() {
             let writer = OnlineWriter::prepare(db.client().await, &plan, &[name])
                 .await
                 .expect("a writer");
-            let mut sink = PostgresStateSink::new(writer, format!("g-{name}"));
+            let mut sink = PostgresStateStore::new(writer, format!("g-{name}"));
             let mut op = operator(&plan, name, Some(until));
             push_all(&mut op, &messages("events", &events, 2));
             let batch = op.take_batch();

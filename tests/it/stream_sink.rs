@@ -8,10 +8,10 @@ use crate::stream_support::{
     Produced, TestDb, Tiles, assert_same_tiles, merge_tiles, messages, push_all, stored_tiles,
     tiles_of, with_db,
 };
-use featc::backend::online::sink::OnlineWriter;
-use featc::backend::stream::{CommitError, ManualClock, Operator, OperatorConfig, StateSink};
-use featc::cli::{PostgresStateSink, stage};
 use featc::plan::Plan;
+use featc::runtime::store::writer::OnlineWriter;
+use featc::runtime::store::{CommitError, PostgresStateStore, StateStore, stage};
+use featc::runtime::stream::{ManualClock, Operator, OperatorConfig};
 use featc::types::{MICROS_PER_DAY, Micros};
 use std::sync::Arc;
 use tokio_postgres::Client;
@@ -27,11 +27,11 @@ fn operator(plan: &Plan) -> Operator {
     Operator::new(plan, &VIEWS, Arc::new(ManualClock::new(NOW)), config).expect("an operator")
 }
 
-async fn sink(db: &TestDb, plan: &Plan, group: &str) -> PostgresStateSink {
+async fn sink(db: &TestDb, plan: &Plan, group: &str) -> PostgresStateStore {
     let writer = OnlineWriter::prepare(db.client().await, plan, &VIEWS)
         .await
         .expect("the writer prepares");
-    PostgresStateSink::new(writer, group)
+    PostgresStateStore::new(writer, group)
 }
 
 /// Every view's tiles as one fold of all messages would leave them.
@@ -69,7 +69,7 @@ async fn offsets(client: &Client, group: &str) -> Vec<(String, i32, i64)> {
 
 /// Commits `produced` in batches of random sizes.
 async fn stream_in_batches(
-    sink: &mut PostgresStateSink,
+    sink: &mut PostgresStateStore,
     plan: &Plan,
     produced: &[Produced],
     rng: &mut Rng,
@@ -114,7 +114,7 @@ async fn batches_in_any_grouping_and_order_leave_the_same_tables() {
             }
             for name in VIEWS {
                 let view = plan.view(name).expect("a view");
-                let table = featc::backend::online::quote(&view.online.table);
+                let table = featc::compile::online::quote(&view.online.table);
                 client
                     .batch_execute(&format!("TRUNCATE {table}"))
                     .await

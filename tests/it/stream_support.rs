@@ -12,11 +12,13 @@ pub mod fixture;
 pub mod naive;
 
 use featc::agg::{FieldValue, State};
-use featc::backend::online::codec;
-use featc::backend::online::{ColumnRole, quote, view_layout};
-use featc::backend::stream::{Cells, Message, Operator, ViewRows};
+use featc::compile::online::quote;
+use featc::physical::{ColumnRole, view_layout};
 use featc::plan::eval::{self, Scope};
 use featc::plan::{FeatureDef, Plan, View};
+use featc::runtime::store::codec;
+use featc::runtime::store::{Cells, ViewRows};
+use featc::runtime::stream::{Message, Operator};
 use featc::types::{Micros, Type, Value};
 use fixture::Event;
 use std::collections::BTreeMap;
@@ -429,8 +431,8 @@ pub fn read_parquet_rows(path: &std::path::Path) -> Vec<BTreeMap<String, Value>>
             let mut values = BTreeMap::new();
             for (field, column) in schema.fields().iter().zip(batch.columns()) {
                 let scalar = ScalarValue::try_from_array(column, row).expect("a cell");
-                let value = featc::backend::batch::udaf::convert::scalar_to_value(&scalar)
-                    .expect("a value");
+                let value =
+                    featc::runtime::arrow::convert::scalar_to_value(&scalar).expect("a value");
                 values.insert(field.name().clone(), value);
             }
             out.push(values);

@@ -1,4 +1,4 @@
-//! Each aggregate computed the obvious way from the SPEC's words over a whole event list,
+//! Each aggregate computed the obvious way from the words of docs/language.md over a whole event list,
 //! sharing no code with the states (only `Value`'s order from `crate::types`).
 
 use crate::agg::AggFunc;

@@ -173,7 +173,7 @@ fn check(func: &AggFunc, case: &Case) {
         assert_eq!(grouped, whole, "{context}");
     }
 
-    // (b) The result is what the SPEC says.
+    // (b) The result is what docs/language.md says.
     match expected(func, &case.ty, &case.events) {
         Some(wanted) => assert_close(&whole.finish(), &wanted, scale, &context),
         None => {

@@ -1,4 +1,4 @@
-//! The scalar functions of SPEC 1.3.
+//! The scalar functions of docs/language.md#expressions.
 
 use super::numeric::{pow10, round_div};
 use super::{EvalError, Scope, eval_ref, sql_cmp};

@@ -1,4 +1,4 @@
-//! The scalar functions of SPEC 1.3: arity (E0308) and argument types (E0304).
+//! The scalar functions of docs/language.md#expressions: arity (E0308) and argument types (E0304).
 //!
 //! | function | takes | returns |
 //! |---|---|---|

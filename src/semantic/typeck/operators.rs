@@ -2,7 +2,7 @@
 //! type and its nullability, and the casts that make promotions explicit.
 //!
 //! - `+ - * %`: numbers; int op int is int, any float makes float, decimals follow the
-//!   decimal rules below; `/` always returns float (SPEC: integer `/` returns float; a decimal
+//!   decimal rules below; `/` always returns float (docs/language.md: integer `/` returns float; a decimal
 //!   quotient has no exact decimal type on every back end, so it is float too).
 //! - `/` and `%` yield null for a zero divisor: nullable unless the divisor is a non-zero literal.
 //! - decimal results (the rules of Arrow/DataFusion): `+ -` → `decimal(max(p1-s1, p2-s2) +

@@ -1,7 +1,7 @@
-//! Every aggregate of SPEC 1.4 in one window, values worked out by hand.
+//! Every aggregate of docs/language.md#aggregates in one window, values worked out by hand.
 
 use super::{column, context, plan_of, register_input, run, s, ts};
-use featc::backend::batch::view_sql;
+use featc::compile::batch::view_sql;
 use featc::types::Value;
 
 const PROJECT: &str = r#"

@@ -2,9 +2,10 @@
 //! runtime does, their training sets checked against the cases their READMEs work out by hand.
 
 use super::{at, context, run, s};
-use featc::backend::batch::context::{register_inputs, register_labels};
-use featc::backend::batch::training_sql;
+use featc::compile::batch::training_sql;
 use featc::plan::BatchFormat;
+use featc::runtime::batch::context::register_labels;
+use featc::runtime::batch::inputs;
 use featc::source::SourceMap;
 use featc::types::Value;
 use std::collections::BTreeMap;
@@ -37,7 +38,8 @@ async fn training_set(
     let (plan, diagnostics) = featc::project::analyze(&sources);
     let plan = plan.unwrap_or_else(|| panic!("{diagnostics:#?}"));
     let ctx = context(2);
-    register_inputs(&ctx, &plan, &root, &BTreeMap::new())
+    let views: Vec<&str> = plan.views.iter().map(|v| v.name.as_str()).collect();
+    inputs::register(&ctx, &plan, &root, &views, &BTreeMap::new())
         .await
         .expect("the example's CSV files");
     let service = plan.service(service).expect("the service");

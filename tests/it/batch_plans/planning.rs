@@ -2,8 +2,8 @@
 //! DataFusion, against empty tables of the declared schemas.
 
 use super::{context, register_rows};
-use featc::backend::batch::names::{AT, LABELS, ROW};
-use featc::backend::batch::{training_sql, view_sql};
+use featc::compile::batch::names::{AT, LABELS, ROW};
+use featc::compile::batch::{training_sql, view_sql};
 use featc::plan::{Field, Plan};
 use featc::source::SourceMap;
 use featc::types::{ColumnType, Type};

@@ -2,8 +2,8 @@
 
 use super::{context, register_rows, run, s};
 use datafusion::prelude::SessionConfig;
-use featc::backend::batch::context::session_context;
 use featc::plan::Field;
+use featc::runtime::batch::context::session_context;
 use featc::types::{ColumnType, Type, Value};
 
 fn fields() -> Vec<Field> {

@@ -1,7 +1,7 @@
 //! Materialized views: windows at their boundaries, tiles, table rows.
 
 use super::{at, column, context, plan_of, register_input, run, s, ts};
-use featc::backend::batch::view_sql;
+use featc::compile::batch::view_sql;
 use featc::types::{MICROS_PER_HOUR, MICROS_PER_MINUTE, Value};
 
 const EVENTS: &str = r#"

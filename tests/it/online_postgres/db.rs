@@ -46,7 +46,7 @@ async fn connect_creating() -> Option<Client> {
         .expect("connect to the `postgres` database");
     let create = format!(
         "CREATE DATABASE {}",
-        featc::backend::online::quote(&database)
+        featc::compile::online::quote(&database)
     );
     if let Err(e) = client.batch_execute(&create).await {
         // Another test may have created it meanwhile.
@@ -88,7 +88,7 @@ where
         return;
     };
     let client = Arc::new(client);
-    let schema = featc::backend::online::quote(&fresh_schema_name());
+    let schema = featc::compile::online::quote(&fresh_schema_name());
     client
         .batch_execute(&format!(
             "CREATE SCHEMA {schema}; SET search_path TO {schema}"

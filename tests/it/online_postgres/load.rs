@@ -5,9 +5,9 @@
 
 use super::fixture::{Event, ProfileRow, Rng};
 use featc::agg::{FieldValue, State};
-use featc::backend::online::codec::{self, Param};
-use featc::backend::online::{ColumnRole, StorageKind, ViewLayout};
+use featc::physical::{ColumnRole, StorageKind, ViewLayout};
 use featc::plan::{Aggregate, ExprKind, View};
+use featc::runtime::store::codec::{self, Param};
 use featc::types::{Micros, Value};
 use std::collections::BTreeMap;
 use tokio_postgres::Client;

@@ -1,4 +1,4 @@
-//! Feature values computed the slow, obvious way from the words of SPEC 1.4 and 1.5: filter the
+//! Feature values computed the slow, obvious way from the words of docs/language.md (aggregates, windows): filter the
 //! events of the window, then plain loops. Independent of `plan::window` and `agg`.
 
 use super::fixture::{Event, ProfileRow};
@@ -17,7 +17,7 @@ fn floor(t: Micros, d: Micros) -> Micros {
     }
 }
 
-/// SPEC 1.5: whether an event at `e` counts for the value at `t` (settle already applied).
+/// docs/language.md#windows-and-point-in-time-semantics: whether an event at `e` counts for the value at `t` (settle already applied).
 pub fn in_window(window: &Window, t: Micros, e: Micros) -> bool {
     let (start, end) = match *window {
         Window::Tumbling { size } => (Some(floor(t, size) - size), floor(t, size)),
@@ -77,7 +77,7 @@ fn numeric(v: &Value) -> Option<f64> {
     }
 }
 
-/// SPEC 1.4: the aggregate over `events` (already restricted to the window), applying the
+/// docs/language.md#aggregates: the aggregate over `events` (already restricted to the window), applying the
 /// feature's `where` filter and reading its argument column.
 pub fn aggregate(aggregate: &Aggregate, events: &[&Event]) -> Value {
     let column = |e: &Event, expr: &Expr| {
@@ -114,7 +114,7 @@ pub fn aggregate(aggregate: &Aggregate, events: &[&Event]) -> Value {
             .expect("numbers")
     };
     if values.is_empty() {
-        // SPEC 1.4, "empty window": 0 for counts, an empty list for last_n, null otherwise.
+        // docs/language.md#aggregates, "empty window": 0 for counts, an empty list for last_n, null otherwise.
         return match aggregate.func {
             AggFunc::Count | AggFunc::CountDistinct | AggFunc::ApproxCountDistinct => Value::Int(0),
             AggFunc::LastN { .. } => Value::List(Vec::new()),
@@ -194,7 +194,7 @@ fn decimal(v: &Value) -> Option<f64> {
     }
 }
 
-/// SPEC 1.5 for a table view: the row with the greatest `valid_from ≤ t` among rows with
+/// docs/language.md#windows-and-point-in-time-semantics for a table view: the row with the greatest `valid_from ≤ t` among rows with
 /// `known_at ≤ t`; none if there is none or it is older than `ttl`.
 pub fn row_in_force<'a>(
     rows: &'a [ProfileRow],

@@ -1,4 +1,4 @@
-//! Compares a training set featc wrote with what the oracle expects (SPEC 1.6): every label row
+//! Compares a training set featc wrote with what the oracle expects (docs/batch.md#training-sets-offlineservicetrainingsql): every label row
 //! in input order, the label columns first and unchanged, then the service's outputs in
 //! declaration order with the oracle's values. Every difference is one precise line.
 
@@ -101,7 +101,7 @@ pub fn differences(expected: &Expected, got: &Output) -> Vec<String> {
     for ((name, ty), (_, data_type)) in expected.outputs.iter().zip(&got.columns[n_labels..]) {
         if !type_matches(ty, data_type) {
             problems.push(format!(
-                "{ctx}: output {name} is {data_type}, the SPEC type is {ty:?}"
+                "{ctx}: output {name} is {data_type}, the documented type is {ty:?}"
             ));
         }
     }

@@ -1,4 +1,4 @@
-//! Seeded random data aimed at the edges of SPEC 1.5: event times and label times exactly on
+//! Seeded random data aimed at the edges of docs/language.md#windows-and-point-in-time-semantics: event times and label times exactly on
 //! window, slide and hop boundaries and one tick either side, label times shifted by the
 //! fixtures' settle, exact ties in event time with different values, nulls in every nullable
 //! column, rows in random order, keys without events, labels before the first event and long

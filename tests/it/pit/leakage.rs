@@ -1,4 +1,4 @@
-//! No leakage: "never an event with event time ≥ T" (SPEC 1.5), and no table row that is not
+//! No leakage: "never an event with event time ≥ T" (docs/language.md#windows-and-point-in-time-semantics), and no table row that is not
 //! yet in force or not yet written at T. Adding such data after a cutoff per key must change
 //! no value of a label at or before its key's cutoff.
 

@@ -12,7 +12,7 @@ use super::values::{Ty, V, same};
 use super::write::Times;
 
 /// `featc materialize` of a tumbling or sliding view: one row per (entity, window) with at
-/// least one event (SPEC 1.5), whatever the row order and the number of files.
+/// least one event (docs/language.md#windows-and-point-in-time-semantics), whatever the row order and the number of files.
 fn check_materialized(seed: u64, view_name: &str) -> Vec<String> {
     let fixture = scenario::WINDOWS;
     let service = (fixture.service)();
@@ -58,7 +58,7 @@ fn check_materialized(seed: u64, view_name: &str) -> Vec<String> {
         for ((name, ty), (_, data_type)) in wanted_columns.iter().zip(&output.columns) {
             if !read::type_matches(ty, data_type) {
                 problems.push(format!(
-                    "{context}: column {name} is {data_type}, the SPEC type is {ty:?}"
+                    "{context}: column {name} is {data_type}, the documented type is {ty:?}"
                 ));
             }
         }

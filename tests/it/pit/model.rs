@@ -6,7 +6,7 @@ use super::data::Event;
 use super::values::{Ty, V};
 use std::collections::BTreeMap;
 
-/// A window, with its sizes in microseconds (SPEC 1.5).
+/// A window, with its sizes in microseconds (docs/language.md#windows-and-point-in-time-semantics).
 #[derive(Clone, Copy, Debug)]
 pub enum Window {
     Tumbling { size: i64 },
@@ -15,7 +15,7 @@ pub enum Window {
     Lifetime,
 }
 
-/// The aggregates of SPEC 1.4.
+/// The aggregates of docs/language.md#aggregates.
 #[derive(Clone, Copy, Debug)]
 pub enum Agg {
     CountStar,

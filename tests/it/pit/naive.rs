@@ -1,5 +1,5 @@
 //! The independent side: plain loops over in-memory events that compute, from the words of
-//! SPEC 1.4–1.6 alone, the value of every feature of a service for a label (keys, T), and the
+//! docs/language.md (aggregates, windows) and docs/batch.md (training sets) alone, the value of every feature of a service for a label (keys, T), and the
 //! rows `featc materialize` writes for a tumbling or sliding view. Shares no code with featc.
 
 use super::data::{Data, Event, Label, Table};
@@ -10,7 +10,7 @@ use super::sql::{compare, is_true};
 use super::values::V;
 use std::cmp::Ordering;
 
-/// SPEC 1.5: "`floor(T, d)` is the greatest multiple of `d` that is ≤ T" (also before 1970).
+/// docs/language.md#windows-and-point-in-time-semantics: "`floor(T, d)` is the greatest multiple of `d` that is ≤ T" (also before 1970).
 pub fn floor(t: i64, d: i64) -> i64 {
     t - t.rem_euclid(d)
 }
@@ -184,9 +184,9 @@ fn event_view_values(view: &EventView, events: &[Event], keys: &[String], as_of:
     values
 }
 
-/// SPEC 1.5, table features: "the row with the greatest `valid_from ≤ T` (among rows with
+/// docs/language.md#windows-and-point-in-time-semantics, table features: "the row with the greatest `valid_from ≤ T` (among rows with
 /// `known_at ≤ T`); null if none, or if `T − valid_from > ttl`". Tables have no settle.
-/// Two visible rows with the same `valid_from` (a correction written later): the SPEC is
+/// Two visible rows with the same `valid_from` (a correction written later): docs/language.md is
 /// silent; the one written last (greatest `known_at`) is what a user expects, and what
 /// docs/batch.md promises. The generator never makes rows equal in both.
 fn chosen_row<'t>(table: &'t Table, key: &str, t: i64) -> Option<&'t [V]> {
@@ -220,7 +220,7 @@ fn table_view_values(view: &TableView, table: &Table, key: &str, t: i64) -> Valu
         .collect()
 }
 
-/// The service's outputs for one label, in declaration order (SPEC 1.6).
+/// The service's outputs for one label, in declaration order (docs/batch.md#training-sets-offlineservicetrainingsql).
 pub fn evaluate(service: &Service, data: &Data, label: &Label) -> Vec<V> {
     let key = |name: &str| {
         label
@@ -256,7 +256,7 @@ pub fn evaluate(service: &Service, data: &Data, label: &Label) -> Vec<V> {
         .collect()
 }
 
-/// SPEC 1.5: "Materialized tumbling/sliding tables hold one row per (entity, window) with at
+/// docs/language.md#windows-and-point-in-time-semantics: "Materialized tumbling/sliding tables hold one row per (entity, window) with at
 /// least one event, with columns: the entity keys, `window_start`, `window_end`, `feature_ts`
 /// (= `window_end`), then the features in declaration order." Sorted by keys and window end.
 pub fn materialize(view: &EventView, events: &[Event]) -> Vec<Vec<V>> {

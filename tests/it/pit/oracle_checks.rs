@@ -1,4 +1,4 @@
-//! The oracle checked by hand: a few cases worked out on paper from the SPEC's sentences, so
+//! The oracle checked by hand: a few cases worked out on paper from the sentences of docs/language.md, so
 //! that a disagreement with featc points at featc, not at a slip in `naive.rs`.
 
 use super::data::{Column, Data, Event, Label, Table};

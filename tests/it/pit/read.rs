@@ -64,8 +64,8 @@ fn list(items: &dyn Array) -> V {
     V::List((0..items.len()).map(|j| cell(items, j)).collect())
 }
 
-/// Whether an output column's Arrow type is the SPEC's type for the feature (SPEC 1.1:
-/// `int` is 64-bit, `timestamp` is UTC with microseconds; SPEC 1.4 for aggregates).
+/// Whether an output column's Arrow type is the documented type for the feature (docs/language.md#types:
+/// `int` is 64-bit, `timestamp` is UTC with microseconds; docs/language.md#aggregates for aggregates).
 pub fn type_matches(ty: &Ty, data_type: &DataType) -> bool {
     match (ty, data_type) {
         (Ty::Int, DataType::Int64)

@@ -1,5 +1,5 @@
 //! The few SQL operators the fixtures' derived features use, with SQL's null semantics
-//! (SPEC 1.3, docs/language.md "Nulls and three-valued logic"): an operator with a null operand
+//! (docs/language.md#expressions, docs/language.md "Nulls and three-valued logic"): an operator with a null operand
 //! gives null, `and` is three-valued, integer `/` returns a float and division by zero is null.
 
 use super::values::V;

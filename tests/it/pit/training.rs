@@ -86,7 +86,7 @@ fn nanosecond_times_with_an_offset_zone_match_the_oracle() {
     check_seeds(scenario::WINDOWS, 250..252, nanos);
 }
 
-/// SPEC 1.6 "all label columns first" and the "label columns first and unchanged": a
+/// docs/batch.md#training-sets-offlineservicetrainingsql "all label columns first" and the "label columns first and unchanged": a
 /// labels file's time column keeps its Arrow type (unit and zone) in the training set.
 #[test]
 fn label_time_columns_keep_their_unit_and_zone() {
@@ -107,7 +107,7 @@ fn label_time_columns_keep_their_unit_and_zone() {
     assert_none(&problems);
 }
 
-/// SPEC 1.2: a batch location is "file, directory or glob".
+/// docs/language.md#declarations: a batch location is "file, directory or glob".
 #[test]
 fn events_split_over_a_directory_or_a_glob_match_the_oracle() {
     let directory = Variant {

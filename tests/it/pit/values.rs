@@ -1,6 +1,6 @@
 //! Values as the oracle sees them: a small SQL value model (nulls, 64-bit ints, floats,
-//! decimals as scaled integers, timestamps as microseconds, lists), the types the SPEC gives
-//! each feature (SPEC 1.1, 1.4), and the equality the tests use (floats to 1e-9 relative,
+//! decimals as scaled integers, timestamps as microseconds, lists), the types docs/language.md gives
+//! each feature (docs/language.md, Types and Aggregates), and the equality the tests use (floats to 1e-9 relative,
 //! `approx_count_distinct` to the tolerance the issue allows).
 
 use chrono::{DateTime, Utc};
@@ -23,7 +23,7 @@ pub enum V {
     Approx(i64),
 }
 
-/// A column type as written in a `.feat` schema (SPEC 1.1).
+/// A column type as written in a `.feat` schema (docs/language.md#types).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Ty {
     Int,

@@ -6,7 +6,7 @@
 use super::logging::scratch;
 use super::{client, db, grid, harness, load, now, offline, same};
 use featc::plan::Plan;
-use featc::serve::log::LogConfig;
+use featc::runtime::serve::log::LogConfig;
 use featc::types::{MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, Micros};
 use load::micros;
 use offline::rfc3339;

@@ -1,8 +1,8 @@
 //! A server running in-process on 127.0.0.1:0 for one test, reading the test's schema.
 
 use featc::plan::Plan;
-use featc::serve::log::LogConfig;
-use featc::serve::{Clock, ServeConfig, Server, Store};
+use featc::runtime::serve::log::LogConfig;
+use featc::runtime::serve::{Clock, LookupPool, ServeConfig, Server};
 use featc::types::Micros;
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
@@ -44,7 +44,7 @@ pub async fn start_with(
     now: Micros,
     log: Option<&LogConfig>,
 ) -> Running {
-    let store = Store::new(url, 4).expect("a valid URL");
+    let store = LookupPool::new(url, 4).expect("a valid URL");
     let config = ServeConfig {
         max_batch,
         clock: Clock::Fixed(now),

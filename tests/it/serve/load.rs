@@ -7,9 +7,10 @@
 //! or before it, as a store at that instant would hold.
 
 use featc::agg::{FieldValue, State};
-use featc::backend::online::codec::{self, Param};
-use featc::backend::online::{self, ColumnRole, StorageKind, view_layout};
+use featc::compile::online;
+use featc::physical::{ColumnRole, StorageKind, view_layout};
 use featc::plan::{BinaryOp, Expr, ExprKind, Field, Input, Plan, UnaryOp, View, ViewKind};
+use featc::runtime::store::codec::{self, Param};
 use featc::types::{Micros, Type, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 use super::{client, db, harness, load, now, offline};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use featc::serve::log::LogConfig;
+use featc::runtime::serve::log::LogConfig;
 use load::micros;
 use offline::rfc3339;
 use serde_json::{Map, Value as Json, json};

@@ -4,10 +4,10 @@
 
 use super::events::format_time;
 use crate::stream_support::read_parquet_rows;
-use featc::backend::online::codec;
-use featc::backend::online::service_lookup;
-use featc::backend::online::types::PgType;
+use featc::compile::online::service_lookup;
+use featc::physical::postgres_type::PgType;
 use featc::plan::Plan;
+use featc::runtime::store::codec;
 use featc::types::{Micros, Type, Value};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -5,8 +5,8 @@
 use super::kafka::Position;
 use super::process::Stream;
 use crate::stream_support::{Tiles, assert_same_tiles, stored_tiles, tiles_of};
-use featc::backend::stream::{ManualClock, Message, Operator, OperatorConfig};
 use featc::plan::Plan;
+use featc::runtime::stream::{ManualClock, Message, Operator, OperatorConfig};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,4 +1,4 @@
-//! Declarations, clauses, types and windows beyond the SPEC example.
+//! Declarations, clauses, types and windows beyond the docs' example.
 
 use super::{features_of, parse_clean, sexpr, type_string};
 use crate::syntax::ast::{

@@ -5,9 +5,9 @@ mod declarations;
 mod docs;
 mod errors;
 mod expressions;
+mod language_example;
 mod recovery;
 mod robustness;
-mod spec_example;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, SourceFile};
@@ -15,8 +15,8 @@ use crate::syntax::ast::{
     Decl, Expr, ExprKind, FeatureDecl, File, Literal, TypeExpr, TypeExprKind, UnaryOp, ViewItem,
 };
 
-/// SPEC section 1.2, verbatim.
-const SPEC_EXAMPLE: &str = include_str!("spec_example.feat");
+/// The example project of docs/language.md, verbatim.
+const LANGUAGE_EXAMPLE: &str = include_str!("language_example.feat");
 
 fn parse(text: &str) -> (File, Vec<Diagnostic>) {
     super::parse(FileId(0), text)

@@ -1,7 +1,7 @@
 //! No input makes the parser panic or overflow the stack, and every span it reports lies in
 //! the text.
 
-use super::{SPEC_EXAMPLE, codes, parse, parse_expr};
+use super::{LANGUAGE_EXAMPLE, codes, parse, parse_expr};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::File;
@@ -35,7 +35,7 @@ fn parse_checked(text: &str) -> (File, Vec<Diagnostic>) {
     (file, diags)
 }
 
-/// One edit of the SPEC example: delete, insert or replace the character at a position.
+/// One edit of the docs' example: delete, insert or replace the character at a position.
 #[derive(Debug, Clone)]
 enum Edit {
     Delete(usize),
@@ -103,14 +103,14 @@ proptest! {
     }
 
     #[test]
-    fn edits_of_the_spec_example_never_panic(edits in prop::collection::vec(edit(), 1..4)) {
-        let text = edits.iter().fold(SPEC_EXAMPLE.to_string(), |text, e| apply(&text, e));
+    fn edits_of_the_language_example_never_panic(edits in prop::collection::vec(edit(), 1..4)) {
+        let text = edits.iter().fold(LANGUAGE_EXAMPLE.to_string(), |text, e| apply(&text, e));
         parse_checked(&text);
     }
 
     #[test]
     fn one_edit_costs_at_most_one_declaration_per_syntax_error(edit in edit()) {
-        let text = apply(SPEC_EXAMPLE, &edit);
+        let text = apply(LANGUAGE_EXAMPLE, &edit);
         let (file, diags) = parse_checked(&text);
         let errors = diags.iter().filter(|d| d.code == Code::SYNTAX).count();
         prop_assert!(file.decls.len() <= 7);
@@ -171,7 +171,7 @@ fn nesting_up_to_the_limit_parses() {
 
 #[test]
 fn a_long_flat_file_is_fine() {
-    let text = SPEC_EXAMPLE.repeat(20);
+    let text = LANGUAGE_EXAMPLE.repeat(20);
     let (file, diags) = parse_checked(&text);
     assert!(diags.is_empty());
     assert_eq!(file.decls.len(), 7 * 20);

@@ -1,0 +1,111 @@
+//! What the server knows of each service, computed once from the plan at start-up: its keys,
+//! its outputs, the views it reads (for freshness and retention) and its lookup statement.
+
+use super::retention::Retention;
+use crate::compile::online::{OnlineError, service_lookup};
+use crate::physical::postgres_type::PgType;
+use crate::plan::{Field, OutputDef, Plan, Service};
+use crate::types::Type;
+use std::collections::BTreeMap;
+
+/// One view a service reads.
+#[derive(Debug, Clone)]
+pub struct ServedView {
+    pub name: String,
+    pub retention: Retention,
+}
+
+/// One servable service.
+#[derive(Debug, Clone)]
+pub struct ServedService {
+    pub name: String,
+    /// In `Service::keys` order: the lookup's first parameters and its columns after
+    /// `request_index`.
+    pub keys: Vec<Field>,
+    /// How each key travels as a bind parameter.
+    pub key_wires: Vec<PgType>,
+    /// Names and types of the outputs, in order (the lookup's columns after the keys).
+    pub outputs: Vec<(String, Type)>,
+    /// The included views, then any view only a derived output names.
+    pub views: Vec<ServedView>,
+    /// The service's lookup statement (`compile::online::service_lookup`).
+    pub lookup: String,
+}
+
+/// Every service of the plan, by name.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    services: BTreeMap<String, ServedService>,
+}
+
+impl Catalog {
+    pub fn new(plan: &Plan) -> Result<Catalog, OnlineError> {
+        let mut services = BTreeMap::new();
+        for service in &plan.services {
+            services.insert(service.name.clone(), served(plan, service)?);
+        }
+        Ok(Catalog { services })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&ServedService> {
+        self.services.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> + Clone {
+        self.services.keys().map(String::as_str)
+    }
+
+    pub fn services(&self) -> impl Iterator<Item = &ServedService> {
+        self.services.values()
+    }
+}
+
+fn served(plan: &Plan, service: &Service) -> Result<ServedService, OnlineError> {
+    let key_wires = service
+        .keys
+        .iter()
+        .map(|k| PgType::of_type(&k.ty.ty))
+        .collect::<Result<Vec<_>, _>>()?;
+    let views = view_names(service)
+        .into_iter()
+        .map(|name| {
+            let view = plan.view(name).ok_or_else(|| OnlineError::Missing {
+                kind: "view",
+                name: name.to_string(),
+            })?;
+            Ok(ServedView {
+                name: name.to_string(),
+                retention: Retention::of_view(plan, view),
+            })
+        })
+        .collect::<Result<Vec<_>, OnlineError>>()?;
+    Ok(ServedService {
+        name: service.name.clone(),
+        keys: service.keys.clone(),
+        key_wires,
+        outputs: service
+            .outputs
+            .iter()
+            .map(|o| (o.name.clone(), o.ty.ty.clone()))
+            .collect(),
+        views,
+        lookup: service_lookup(plan, service)?,
+    })
+}
+
+/// The views whose state the service's values depend on, in the order the lookup reads them.
+fn view_names(service: &Service) -> Vec<&str> {
+    let mut names: Vec<&str> = service.views.iter().map(String::as_str).collect();
+    for output in &service.outputs {
+        let referenced = match &output.def {
+            OutputDef::Feature { view, .. } => vec![view.as_str()],
+            OutputDef::Derived { expr } => expr.features().into_iter().map(|(v, _)| v).collect(),
+        };
+        for view in referenced {
+            if !names.contains(&view) {
+                names.push(view);
+            }
+        }
+    }
+    names
+}

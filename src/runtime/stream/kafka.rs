@@ -1,0 +1,437 @@
+//! The Kafka consumer loop (the only module that knows rdkafka): consume the views' topics in
+//! a consumer group, feed the operator, commit micro-batches (up to `max_messages` messages or
+//! `max_wait` after the first one) through the [`StateStore`], until `shutdown` resolves — then
+//! commit the current batch and return.
+//!
+//! Offsets are never committed to Kafka (`enable.auto.commit=false`): they live in the store.
+//! When partitions are assigned, a custom [`ConsumerContext`] assigns them at the offsets the
+//! store held when last read (or the beginning); the loop then reads the store again, resumes
+//! the operator there and seeks if it moved. When partitions are revoked, the current batch
+//! is committed first. A commit refused because another consumer moved an offset drops the
+//! batch and resumes every assigned partition from the store.
+
+use super::metrics::StreamMetrics;
+use super::operator::{Message as OperatorMessage, Operator};
+use crate::runtime::store::MicroBatch;
+use crate::runtime::store::{CommitError, StateStore, StoredOffset};
+use rdkafka::client::ClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{
+    BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol, StreamConsumer,
+};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Message as _, OwnedMessage};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaRespErr;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct KafkaConfig {
+    /// `bootstrap.servers`.
+    pub brokers: String,
+    /// The consumer group (also the key of the stored offsets).
+    pub group: String,
+    pub max_messages: u64,
+    pub max_wait: Duration,
+    /// More librdkafka properties (`key`, `value`).
+    pub properties: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error("Kafka: {0}")]
+    Kafka(#[from] KafkaError),
+    #[error("the online store: {0}")]
+    Store(String),
+    #[error("the views read no Kafka topic")]
+    NoTopics,
+}
+
+type TopicPartition = (String, i32);
+
+/// The partitions of an assignment, with the offsets they were assigned at (`None`: the
+/// beginning).
+type Assignment = Vec<(TopicPartition, Option<i64>)>;
+
+enum Change {
+    Assigned(Assignment),
+    Revoked(Vec<TopicPartition>),
+}
+
+/// What the rebalance callback and the loop share.
+#[derive(Default)]
+struct Shared {
+    changes: Mutex<Vec<Change>>,
+    /// The stored offsets as last read or committed by this process.
+    stored: Mutex<HashMap<TopicPartition, i64>>,
+}
+
+impl Shared {
+    fn take_changes(&self) -> Vec<Change> {
+        self.changes
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
+    }
+
+    fn remember(&self, offsets: impl IntoIterator<Item = (TopicPartition, i64)>) {
+        if let Ok(mut stored) = self.stored.lock() {
+            stored.extend(offsets);
+        }
+    }
+}
+
+struct Context {
+    shared: Arc<Shared>,
+}
+
+impl ClientContext for Context {}
+
+fn partitions(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
+    tpl.elements()
+        .iter()
+        .map(|e| (e.topic().to_string(), e.partition()))
+        .collect()
+}
+
+impl ConsumerContext for Context {
+    /// Assigns partitions at their stored offsets (the callback must not block: it uses the
+    /// offsets last read; the loop corrects them from the store right after).
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        let cooperative = matches!(
+            consumer.rebalance_protocol(),
+            RebalanceProtocol::Cooperative
+        );
+        let assigned = partitions(tpl);
+        let outcome = match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                let mut assignment = Vec::with_capacity(assigned.len());
+                if let Ok(stored) = self.shared.stored.lock() {
+                    for (topic, partition) in assigned {
+                        let offset = stored.get(&(topic.clone(), partition)).copied();
+                        let at = offset.map_or(Offset::Beginning, Offset::Offset);
+                        let _ = tpl.set_partition_offset(&topic, partition, at);
+                        assignment.push(((topic, partition), offset));
+                    }
+                }
+                if let Ok(mut changes) = self.shared.changes.lock() {
+                    changes.push(Change::Assigned(assignment));
+                }
+                if cooperative {
+                    consumer.incremental_assign(tpl)
+                } else {
+                    consumer.assign(tpl)
+                }
+            }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                if let Ok(mut changes) = self.shared.changes.lock() {
+                    changes.push(Change::Revoked(assigned));
+                }
+                if cooperative {
+                    consumer.incremental_unassign(tpl)
+                } else {
+                    consumer.unassign()
+                }
+            }
+            other => {
+                log("rebalance_error", &format!("{other:?}"));
+                consumer.unassign()
+            }
+        };
+        if let Err(e) = outcome {
+            log("rebalance_error", &e.to_string());
+        }
+    }
+}
+
+fn log(event: &str, detail: &str) {
+    eprintln!(
+        "{}",
+        serde_json::json!({ "event": event, "detail": detail })
+    );
+}
+
+/// Consumes until `shutdown` resolves, then commits the current batch and returns.
+pub async fn run<S: StateStore>(
+    operator: &mut Operator,
+    sink: &mut S,
+    config: &KafkaConfig,
+    metrics: &StreamMetrics,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), StreamError> {
+    let topics = operator.topics();
+    if topics.is_empty() {
+        return Err(StreamError::NoTopics);
+    }
+    let shared = Arc::new(Shared::default());
+    let stored = stored(sink, &topics).await?;
+    shared.remember(stored);
+    let mut client = ClientConfig::new();
+    client
+        .set("bootstrap.servers", &config.brokers)
+        .set("group.id", &config.group)
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest");
+    for (key, value) in &config.properties {
+        client.set(key, value);
+    }
+    let consumer: StreamConsumer<Context> = client.create_with_context(Context {
+        shared: shared.clone(),
+    })?;
+    let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
+    consumer.subscribe(&topic_refs)?;
+    let mut session = Session {
+        operator,
+        sink,
+        consumer: &consumer,
+        shared: &shared,
+        metrics,
+        topics: &topics,
+    };
+    tokio::pin!(shutdown);
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        let timer = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = timer => {
+                session.flush().await?;
+                deadline = None;
+            }
+            received = consumer.recv() => {
+                // the borrowed message is not held across an await (it is not `Send`): it is
+                // pushed at once, or copied when the partition must be resumed first
+                let changes = shared.take_changes();
+                let mut failed = false;
+                let waiting = match received {
+                    Ok(message) => {
+                        let ready = changes.is_empty()
+                            && session.operator.is_positioned(message.topic(), message.partition());
+                        if ready {
+                            session.push(&message);
+                            None
+                        } else {
+                            Some(message.detach())
+                        }
+                    }
+                    Err(e) => {
+                        log("kafka_error", &e.to_string());
+                        failed = true;
+                        None
+                    }
+                };
+                if !changes.is_empty() {
+                    session.apply(changes).await?;
+                }
+                if let Some(owned) = waiting {
+                    session.position_and_push(&owned).await?;
+                }
+                if failed {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+                if deadline.is_none() {
+                    deadline = Some(tokio::time::Instant::now() + config.max_wait);
+                }
+                if session.operator.pending() >= config.max_messages {
+                    session.flush().await?;
+                    deadline = None;
+                }
+            }
+        }
+    }
+    session.flush().await
+}
+
+async fn stored<S: StateStore>(
+    sink: &mut S,
+    topics: &[String],
+) -> Result<Vec<(TopicPartition, i64)>, StreamError> {
+    let offsets: Vec<StoredOffset> = sink
+        .stored_offsets(topics)
+        .await
+        .map_err(|e| StreamError::Store(e.to_string()))?;
+    Ok(offsets
+        .into_iter()
+        .map(|o| ((o.topic, o.partition), o.next_offset))
+        .collect())
+}
+
+/// Whether resuming a partition moves the consumer there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seek {
+    Always,
+    /// Unless it was assigned at this offset (`None`: the beginning) and fetches from there.
+    UnlessAt(Option<i64>),
+}
+
+struct Session<'a, S> {
+    operator: &'a mut Operator,
+    sink: &'a mut S,
+    consumer: &'a StreamConsumer<Context>,
+    shared: &'a Shared,
+    metrics: &'a StreamMetrics,
+    topics: &'a [String],
+}
+
+impl<S: StateStore> Session<'_, S> {
+    fn push(&mut self, message: &impl rdkafka::message::Message) {
+        self.operator.push(&OperatorMessage {
+            topic: message.topic(),
+            partition: message.partition(),
+            offset: message.offset(),
+            key: message.key(),
+            payload: message.payload(),
+        });
+    }
+
+    /// Pushes a message, resuming its partition from the store first if needed.
+    async fn position_and_push(&mut self, message: &OwnedMessage) -> Result<(), StreamError> {
+        let (topic, partition) = (message.topic(), message.partition());
+        if !self.operator.is_positioned(topic, partition) {
+            self.resume(&[((topic.to_string(), partition), Seek::Always)])
+                .await?;
+        }
+        self.push(message);
+        Ok(())
+    }
+
+    async fn apply(&mut self, changes: Vec<Change>) -> Result<(), StreamError> {
+        for change in changes {
+            match change {
+                Change::Revoked(parts) => {
+                    if parts.iter().any(|(t, p)| self.operator.in_batch(t, *p)) {
+                        self.flush().await?;
+                    }
+                    for (topic, partition) in &parts {
+                        self.operator.forget_partition(topic, *partition);
+                    }
+                    log("revoked", &format!("{parts:?}"));
+                }
+                Change::Assigned(assignment) => {
+                    if assignment
+                        .iter()
+                        .any(|((t, p), _)| self.operator.in_batch(t, *p))
+                    {
+                        self.flush().await?;
+                    }
+                    let parts: Vec<(TopicPartition, Seek)> = assignment
+                        .into_iter()
+                        .map(|(part, at)| (part, Seek::UnlessAt(at)))
+                        .collect();
+                    self.resume(&parts).await?;
+                    let names: Vec<&TopicPartition> = parts.iter().map(|(p, _)| p).collect();
+                    log("assigned", &format!("{names:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the stored offsets of `parts`, resumes the operator there and seeks the
+    /// consumer (the assignment may have used an older offset).
+    async fn resume(&mut self, parts: &[(TopicPartition, Seek)]) -> Result<(), StreamError> {
+        let stored: HashMap<TopicPartition, i64> =
+            stored(self.sink, self.topics).await?.into_iter().collect();
+        self.shared.remember(stored.clone());
+        for ((topic, partition), seek) in parts {
+            let offset = stored.get(&(topic.clone(), *partition)).copied();
+            if let Err(e) = self.operator.resume(topic, *partition, offset) {
+                // callers commit a partition's messages before resuming it: keep its position
+                log("resume_refused", &e.to_string());
+                continue;
+            }
+            if *seek == Seek::UnlessAt(offset) {
+                continue; // the consumer fetches from there already
+            }
+            let target = offset.map_or(Offset::Beginning, Offset::Offset);
+            if let Err(e) = self
+                .consumer
+                .seek(topic, *partition, target, Duration::from_secs(5))
+            {
+                // not fatal: messages below the position are ignored anyway
+                log("seek_failed", &format!("{topic}/{partition}: {e}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits the current batch; on an offset conflict, drops it and resumes every assigned
+    /// partition from the store.
+    async fn flush(&mut self) -> Result<(), StreamError> {
+        let batch = self.operator.take_batch();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        match self.sink.commit(&batch).await {
+            Ok(()) => {
+                self.shared.remember(
+                    batch
+                        .offsets
+                        .iter()
+                        .map(|o| ((o.topic.clone(), o.partition), o.next)),
+                );
+                self.metrics.committed(&batch);
+                log_batch(&batch, started.elapsed());
+                Ok(())
+            }
+            Err(CommitError::OffsetMoved { topic, partition }) => {
+                self.metrics.conflict();
+                log(
+                    "commit_conflict",
+                    &format!("{topic}/{partition}: batch dropped, resuming from the store"),
+                );
+                self.operator.forget_partitions();
+                let assigned: Vec<(TopicPartition, Seek)> =
+                    partitions(&self.consumer.assignment()?)
+                        .into_iter()
+                        .map(|part| (part, Seek::Always))
+                        .collect();
+                self.resume(&assigned).await
+            }
+            Err(CommitError::Store(e)) => {
+                self.operator.forget_partitions();
+                Err(StreamError::Store(e))
+            }
+        }
+    }
+}
+
+fn log_batch(batch: &MicroBatch, took: Duration) {
+    let c = &batch.counts;
+    let watermarks: serde_json::Map<String, serde_json::Value> = batch
+        .watermarks
+        .iter()
+        .map(|w| (w.view.clone(), serde_json::json!(w.event_time)))
+        .collect();
+    eprintln!(
+        "{}",
+        serde_json::json!({
+            "event": "batch",
+            "messages": c.messages,
+            "merged": c.merged,
+            "dead_letters": c.dead_letters,
+            "late": c.late,
+            "before_start": c.before_start,
+            "redelivered": c.redelivered,
+            "rows": batch.rows(),
+            "partitions": batch.offsets.len(),
+            "commit_ms": took.as_secs_f64() * 1000.0,
+            "watermark_us": watermarks,
+        })
+    );
+}
