@@ -6,6 +6,7 @@ mod batch_plans;
 mod cli;
 mod corpus;
 mod docs;
+mod engines;
 mod online_postgres;
 mod pit;
 mod serve;
