@@ -3,7 +3,8 @@
 //! DataFusion's own aggregates are used where they compute exactly what docs/language.md#aggregates and
 //! [`crate::agg`] say: `count(*)`, `count(x)`, `count(DISTINCT x)`, `min`, `max` — except over
 //! floats, where featc canonicalises `-0.0` and NaN first. Everything else goes through the
-//! featc UDAFs over [`crate::agg::State`] (see [`super::udaf`]): `first`/`last`/`last_n` (time
+//! featc UDAFs over [`crate::agg::State`] (named and called as [`udaf_name`] and [`udaf_arity`]
+//! say; the batch runtime registers them): `first`/`last`/`last_n` (time
 //! ties, the non-null rule), `approx_count_distinct` (featc's own HyperLogLog), `sum` (DataFusion
 //! wraps around on overflow where featc saturates, and featc compensates float sums), `avg`
 //! (built on that sum), `stddev_pop`/`var_pop` (featc's merge of moments, so batch and stream

@@ -1,11 +1,12 @@
-//! Batch back end: plan → DataFusion SQL, and the UDAFs that SQL calls.
+//! The batch compiler: plan → DataFusion SQL.
 //!
 //! - [`view_sql`]: `DIR/offline/<view>.sql`, the statement that materializes a view;
 //! - [`training_sql`]: `DIR/offline/<service>.training.sql`, a point-in-time training set;
-//! - [`register_udafs`]: featc's aggregates over [`crate::agg::State`], which the statements
-//!   call wherever DataFusion's own aggregates would compute something else;
-//! - [`context`]: a `SessionContext` with the UDAFs, and the plan's inputs and the labels
-//!   registered the way the statements expect them.
+//! - [`aggregate_sql`]: the aggregate calls, and the names and arguments of featc's UDAFs —
+//!   the contract with the batch runtime, which registers them over [`crate::agg::State`]
+//!   wherever DataFusion's own aggregates would compute something else;
+//! - [`names`]: the runner's contract (`labels`, `__featc_at`, `__featc_row`) and the
+//!   statements' internal names.
 //!
 //! Statements are sqlparser syntax trees ([`sql_ast`]), printed pretty with quoted
 //! identifiers, explicit column lists, `ORDER BY` where order is visible and a provenance

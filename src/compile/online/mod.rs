@@ -1,4 +1,5 @@
-//! Online back end: plan → Postgres DDL, merge-upserts and lookup queries.
+//! The online compiler: plan → Postgres DDL, merge-upserts and lookup queries. The tables'
+//! layouts are [`crate::physical::online_table`]'s; `crate::runtime::store` runs the upserts.
 //!
 //! # The online storage model
 //!
@@ -20,14 +21,12 @@
 //! # Statements
 //!
 //! - [`view_artifacts`]: the view's DDL script and its upsert, which merges a batch of partial
-//!   states given as one array per column (`$i` = column `i` of [`ViewLayout::columns`]); the
+//!   states given as one array per column (`$i` = column `i` of
+//!   [`ViewLayout::columns`](crate::physical::ViewLayout::columns)); the
 //!   merges are the SQL twin of `State::merge` (module `merge`).
 //! - [`service_lookup`]: one query for a batch of (keys, time) requests that merges, per
 //!   feature, exactly the tiles `Window::tile_ranges(t − settle)` lists, finishes the states
 //!   and computes derived features and outputs with the shared expression printer.
-//!
-//! - [`sink`]: the Postgres writer `featc stream` and `featc publish` commit through: one
-//!   transaction per batch (upserts, dead letters, late events, offsets, watermarks).
 //!
 //! Identifiers are quoted by one function ([`quote`]); values only ever travel as bind
 //! parameters. Strings are stored `COLLATE "C"`, so Postgres orders them by bytes like Rust.

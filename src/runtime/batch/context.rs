@@ -1,7 +1,7 @@
 //! A DataFusion `SessionContext` set up the way the generated statements expect it: featc's
 //! UDAFs registered, every source and table registered under its own name with its declared
 //! schema (so timestamps are microsecond UTC whatever the files hold), and the labels of a
-//! training set with the two columns the runner adds (see [`super::names`]).
+//! training set with the two columns the runner adds (see [`crate::compile::batch::names`]).
 
 use super::udaf::all_udafs;
 use crate::compile::batch::names::{AT, LABELS, ROW};

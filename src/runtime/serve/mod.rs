@@ -41,7 +41,7 @@
 //! usable one, else one the server made ([`log::RequestIds`]). With `--log DIR`
 //! ([`Server::with_log`]), each served entity is recorded under that id as a Parquet row
 //! ([`log`]), off the hot path; `featc consistency` recomputes the log with the offline
-//! engine and explains every difference ([`consistency`]). The user's guide is
+//! engine and explains every difference ([`crate::runtime::consistency`]). The user's guide is
 //! `docs/serving.md`.
 
 pub mod catalog;

@@ -1,4 +1,4 @@
-//! The online store, as the runtimes share it: what a batch commits ([`batch`]), the contract
+//! The online store, as the runtimes share it: what a batch commits ([`micro_batch`]), the contract
 //! the stream's Kafka loop commits through ([`StateStore`]), and its Postgres implementation —
 //! the writer that applies the generated DDL and upserts ([`writer`]), the commit of a whole
 //! micro-batch with its offsets ([`commit`]) and the bind-parameter codec ([`codec`]).
