@@ -6,7 +6,6 @@
 //! (`bench/stream.sh` measures the whole stream with a broker and Postgres).
 
 use featc::runtime::stream::{ManualClock, Message, Operator, OperatorConfig};
-use featc::source::SourceMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,20 +34,8 @@ impl Rng {
 
 fn plan() -> featc::plan::Plan {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fraud");
-    let mut sources = SourceMap::new();
-    let mut files: Vec<_> = std::fs::read_dir(&root)
-        .expect("the example")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "feat"))
-        .collect();
-    files.sort();
-    for file in files {
-        let text = std::fs::read_to_string(&file).expect("a .feat file");
-        let name = file.strip_prefix(&root).unwrap_or(&file);
-        sources.add(name.display().to_string(), text);
-    }
-    let (plan, diagnostics) = featc::project::analyze(&sources);
+    let project = featc::project::load(&[root]).expect("the example loads");
+    let (plan, diagnostics) = featc::project::analyze(&project.sources);
     plan.unwrap_or_else(|| panic!("the example checks: {diagnostics:?}"))
 }
 

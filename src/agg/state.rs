@@ -359,21 +359,7 @@ mod tests {
 
     #[test]
     fn new_states_finish_with_the_empty_value() {
-        for func in [
-            AggFunc::CountAll,
-            AggFunc::Count,
-            AggFunc::Sum,
-            AggFunc::Avg,
-            AggFunc::Min,
-            AggFunc::Max,
-            AggFunc::First,
-            AggFunc::Last,
-            AggFunc::LastN { n: 2 },
-            AggFunc::CountDistinct,
-            AggFunc::ApproxCountDistinct,
-            AggFunc::StddevPop,
-            AggFunc::VarPop,
-        ] {
+        for func in AggFunc::EVERY {
             assert_eq!(
                 State::new(&func, Some(&Type::Int)).finish(),
                 func.empty_value(),

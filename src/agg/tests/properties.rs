@@ -20,22 +20,12 @@ const TYPES: [Type; 7] = [
     },
 ];
 
+/// Every aggregate, with `last_n`'s `n` as given.
 fn funcs(n: u32) -> [AggFunc; 13] {
-    [
-        AggFunc::CountAll,
-        AggFunc::Count,
-        AggFunc::Sum,
-        AggFunc::Avg,
-        AggFunc::Min,
-        AggFunc::Max,
-        AggFunc::First,
-        AggFunc::Last,
-        AggFunc::LastN { n },
-        AggFunc::CountDistinct,
-        AggFunc::ApproxCountDistinct,
-        AggFunc::StddevPop,
-        AggFunc::VarPop,
-    ]
+    AggFunc::EVERY.map(|func| match func {
+        AggFunc::LastN { .. } => AggFunc::LastN { n },
+        other => other,
+    })
 }
 
 /// Non-null values of `ty`, drawn from small domains so that duplicates are common.

@@ -94,21 +94,12 @@ fn base_lineage(plan: &Plan) -> BTreeMap<String, String> {
 /// The lineage of a view's materialization: the base, the view, its features' fingerprints
 /// and the locations read.
 pub fn view_lineage(plan: &Plan, view: &View, locations: &Locations) -> BTreeMap<String, String> {
-    let mut lineage = base_lineage(plan);
-    lineage.insert("featc.view".into(), view.name.clone());
-    lineage.insert(
-        "featc.sources".into(),
-        serde_json::to_string(locations).unwrap_or_default(),
-    );
-    let fingerprints: BTreeMap<&str, &str> = view
+    let fingerprints = view
         .features
         .iter()
-        .map(|f| (f.name.as_str(), f.fingerprint.as_str()))
-        .collect();
-    lineage.insert(
-        "featc.fingerprints".into(),
-        serde_json::to_string(&fingerprints).unwrap_or_default(),
-    );
+        .map(|f| (f.name.as_str(), f.fingerprint.as_str()));
+    let mut lineage = lineage(plan, locations, fingerprints.collect());
+    lineage.insert("featc.view".into(), view.name.clone());
     lineage
 }
 
@@ -120,18 +111,26 @@ pub fn service_lineage(
     at: &str,
     locations: &Locations,
 ) -> BTreeMap<String, String> {
-    let mut lineage = base_lineage(plan);
+    let fingerprints = service
+        .outputs
+        .iter()
+        .map(|o| (o.name.as_str(), o.fingerprint.as_str()));
+    let mut lineage = lineage(plan, locations, fingerprints.collect());
     lineage.insert("featc.service".into(), service.name.clone());
     lineage.insert("featc.at".into(), at.to_string());
+    lineage
+}
+
+fn lineage(
+    plan: &Plan,
+    locations: &Locations,
+    fingerprints: BTreeMap<&str, &str>,
+) -> BTreeMap<String, String> {
+    let mut lineage = base_lineage(plan);
     lineage.insert(
         "featc.sources".into(),
         serde_json::to_string(locations).unwrap_or_default(),
     );
-    let fingerprints: BTreeMap<&str, &str> = service
-        .outputs
-        .iter()
-        .map(|o| (o.name.as_str(), o.fingerprint.as_str()))
-        .collect();
     lineage.insert(
         "featc.fingerprints".into(),
         serde_json::to_string(&fingerprints).unwrap_or_default(),
