@@ -20,14 +20,13 @@ use super::sql_ast::{
     JoinKind, aliased, col, item, join, name, offsets, select, statement, table, values,
 };
 use super::time_sql::{duration, floor, minus, plus, times, timestamp};
-use crate::agg::state_fields;
 use crate::compile::sql_expr::{DataFusion, function, string_literal, to_sql};
-use crate::plan::naming::{
-    self, FEATURE_TS, KNOWN_AT, TILE_GRANULARITY, VALID_FROM, WINDOW_START, state_column,
-};
+use crate::physical::{ColumnRole, view_layout};
+use crate::plan::naming::{self, FEATURE_TS, KNOWN_AT, TILE_GRANULARITY, VALID_FROM, WINDOW_START};
 use crate::plan::{Aggregate, ExprKind, Feature, FeatureDef, Plan, Source, View, ViewKind, Window};
 use crate::types::Micros;
 use datafusion::sql::sqlparser::ast::{Expr, Query, SelectItem};
+use std::collections::BTreeMap;
 
 pub fn view_sql(plan: &Plan, view: &View) -> Result<String, BatchError> {
     let query = match &view.kind {
@@ -36,7 +35,7 @@ pub fn view_sql(plan: &Plan, view: &View) -> Result<String, BatchError> {
             match *window {
                 Window::Tumbling { size } => windows_query(view, source, size, size)?,
                 Window::Sliding { size, slide } => windows_query(view, source, size, slide)?,
-                Window::Rolling { .. } | Window::Lifetime => tiles_query(view, source),
+                Window::Rolling { .. } | Window::Lifetime => tiles_query(plan, view, source)?,
             }
         }
         ViewKind::Table { .. } => table_rows_query(plan, view)?,
@@ -153,8 +152,13 @@ pub fn window_rows_sql(view: &View, size: Micros) -> Result<String, BatchError> 
 }
 
 /// The tiles of a rolling or lifetime view: every aggregate's partial state per (keys,
-/// granularity, tile), the state's fields flattened into `<feature>__<field>` columns.
-fn tiles_query(view: &View, source: &Source) -> Query {
+/// granularity, tile), the state's fields flattened into the columns of the view's online
+/// table ([`crate::physical::online_table`]), so that offline and online tiles are one layout.
+fn tiles_query(plan: &Plan, view: &View, source: &Source) -> Result<Query, BatchError> {
+    let layout = view_layout(plan, view).map_err(|e| BatchError::Unsupported {
+        view: view.name.clone(),
+        reason: e.to_string(),
+    })?;
     let aggregates: Vec<_> = view.aggregates().collect();
     let columns = read_columns(view, source, &aggregates);
     let (events, tiled, states) = (
@@ -210,15 +214,27 @@ fn tiles_query(view: &View, source: &Source) -> Query {
     let mut items: Vec<SelectItem> = keys.iter().cloned().map(item).collect();
     items.push(aliased(timestamp(name(TILE_START)), naming::TILE_START));
     items.push(item(name(TILE_GRANULARITY)));
-    for ((feature, agg), state) in aggregates.iter().zip(state_of) {
-        let arg = agg.arg.as_ref().map(|a| &a.ty.ty);
-        for field in state_fields(&agg.func, arg) {
+    let state_of: BTreeMap<&str, &str> = aggregates
+        .iter()
+        .map(|(feature, _)| feature.name.as_str())
+        .zip(state_of)
+        .collect();
+    for column in &layout.columns {
+        if let ColumnRole::State { feature, field, .. } = &column.role {
+            let state =
+                state_of
+                    .get(feature.as_str())
+                    .copied()
+                    .ok_or_else(|| BatchError::Unsupported {
+                        view: view.name.clone(),
+                        reason: format!("no aggregate `{feature}` for its state column"),
+                    })?;
             let value = function("get_field", vec![name(state), string_literal(field.suffix)]);
-            items.push(aliased(value, &state_column(&feature.name, field.suffix)));
+            items.push(aliased(value, &column.name));
         }
     }
     // coarsest level first, as in the ladder
-    select(items)
+    Ok(select(items)
         .from(table(&states, &states))
         .with(&events, events_query(source, &columns, Vec::new()))
         .with(&tiled, tile.query())
@@ -226,7 +242,7 @@ fn tiles_query(view: &View, source: &Source) -> Query {
         .order_by(keys)
         .then_descending(name(TILE_GRANULARITY))
         .then_ascending(name(naming::TILE_START))
-        .query()
+        .query())
 }
 
 /// Every row of a table view's table with its validity and the view's features.
