@@ -106,7 +106,7 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
         let writer = OnlineWriter::prepare(client, &plan, &views)
             .await
             .map_err(|e| data_error("cannot prepare the online tables", e))?;
-        let mut sink = PostgresStateStore::new(writer, group);
+        let mut store = PostgresStateStore::new(writer, group);
         let metrics = Arc::new(StreamMetrics::default());
         if let Some(address) = args.metrics {
             let listener = tokio::net::TcpListener::bind(address)
@@ -116,7 +116,7 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
         }
         kafka::run(
             &mut operator,
-            &mut sink,
+            &mut store,
             &kafka,
             &metrics,
             shutdown_signal(),

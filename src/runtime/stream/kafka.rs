@@ -161,7 +161,7 @@ fn log(event: &str, detail: &str) {
 /// Consumes until `shutdown` resolves, then commits the current batch and returns.
 pub async fn run<S: StateStore>(
     operator: &mut Operator,
-    sink: &mut S,
+    store: &mut S,
     config: &KafkaConfig,
     metrics: &StreamMetrics,
     shutdown: impl Future<Output = ()> + Send,
@@ -171,7 +171,7 @@ pub async fn run<S: StateStore>(
         return Err(StreamError::NoTopics);
     }
     let shared = Arc::new(Shared::default());
-    let stored = stored(sink, &topics).await?;
+    let stored = stored(store, &topics).await?;
     shared.remember(stored);
     let mut client = ClientConfig::new();
     client
@@ -190,7 +190,7 @@ pub async fn run<S: StateStore>(
     consumer.subscribe(&topic_refs)?;
     let mut session = Session {
         operator,
-        sink,
+        store,
         consumer: &consumer,
         shared: &shared,
         metrics,
@@ -257,10 +257,10 @@ pub async fn run<S: StateStore>(
 }
 
 async fn stored<S: StateStore>(
-    sink: &mut S,
+    store: &mut S,
     topics: &[String],
 ) -> Result<Vec<(TopicPartition, i64)>, StreamError> {
-    let offsets: Vec<StoredOffset> = sink
+    let offsets: Vec<StoredOffset> = store
         .stored_offsets(topics)
         .await
         .map_err(|e| StreamError::Store(e.to_string()))?;
@@ -280,7 +280,7 @@ enum Seek {
 
 struct Session<'a, S> {
     operator: &'a mut Operator,
-    sink: &'a mut S,
+    store: &'a mut S,
     consumer: &'a StreamConsumer<Context>,
     shared: &'a Shared,
     metrics: &'a StreamMetrics,
@@ -345,7 +345,7 @@ impl<S: StateStore> Session<'_, S> {
     /// consumer (the assignment may have used an older offset).
     async fn resume(&mut self, parts: &[(TopicPartition, Seek)]) -> Result<(), StreamError> {
         let stored: HashMap<TopicPartition, i64> =
-            stored(self.sink, self.topics).await?.into_iter().collect();
+            stored(self.store, self.topics).await?.into_iter().collect();
         self.shared.remember(stored.clone());
         for ((topic, partition), seek) in parts {
             let offset = stored.get(&(topic.clone(), *partition)).copied();
@@ -377,7 +377,7 @@ impl<S: StateStore> Session<'_, S> {
             return Ok(());
         }
         let started = Instant::now();
-        match self.sink.commit(&batch).await {
+        match self.store.commit(&batch).await {
             Ok(()) => {
                 self.shared.remember(
                     batch
