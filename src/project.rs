@@ -48,7 +48,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Project, Box<Diagnostic>> {
                 format!("cannot read `{}`: {e}", file.display()),
             )
         })?;
-        sources.add(display_name(&root, &file), text);
+        sources.add_at(display_name(&root, &file), slashed(&file), text);
     }
     Ok(Project { root, sources })
 }
@@ -64,7 +64,16 @@ fn project_root(paths: &[PathBuf]) -> PathBuf {
     }
 }
 
-/// The name diagnostics and provenance use: relative to the root when possible, `/`-separated.
+/// A path as the user would type it, `/`-separated.
+fn slashed(file: &Path) -> String {
+    file.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+        .replace("//", "/")
+}
+
+/// The name provenance and the plan use: relative to the root when possible, `/`-separated.
 fn display_name(root: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(root).unwrap_or(file);
     let name = relative
@@ -106,19 +115,38 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Parses and analyses every file. Returns the plan when there is no error, and every
-/// diagnostic (sorted by position) in any case.
+/// diagnostic in any case: the syntax errors first (the real cause of what follows), then the
+/// others, each group sorted by position. While a file does not parse, errors about names that
+/// are not declared are left out: the declaration may be in the text that did not parse.
 pub fn analyze(sources: &SourceMap) -> (Option<Plan>, Vec<Diagnostic>) {
-    let mut diagnostics = Diagnostics::new();
+    let mut syntax = Diagnostics::new();
     let mut parsed = Vec::new();
     for (id, file) in sources.files() {
         let (ast, errors) = crate::syntax::parse(id, &file.text);
-        diagnostics.extend(errors);
+        syntax.extend(errors);
         parsed.push((id, ast));
     }
     let (plan, semantic) = crate::semantic::analyze(sources, &parsed);
-    diagnostics.extend(semantic);
-    let plan = if diagnostics.has_errors() { None } else { plan };
-    (plan, dedupe(diagnostics.sorted()))
+    let syntax_failed = syntax.has_errors();
+    let (followers, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = semantic
+        .into_iter()
+        .partition(|d| syntax_failed && d.code.may_follow_a_syntax_error());
+    let mut others = Diagnostics::new();
+    others.extend(rest);
+    let plan = if syntax_failed || others.has_errors() {
+        None
+    } else {
+        plan
+    };
+    let mut diagnostics = syntax.sorted();
+    if let (Some(first), false) = (diagnostics.first_mut(), followers.is_empty()) {
+        first.notes.push(format!(
+            "{} error(s) about names that are not declared are not shown: they may be declared in the text that does not parse; fix the syntax first",
+            followers.len()
+        ));
+    }
+    diagnostics.extend(others.sorted());
+    (plan, dedupe(diagnostics))
 }
 
 /// The parser and the analyser may both notice the same bad name; report it once.

@@ -43,7 +43,13 @@ impl Span {
 /// One `.feat` file: its display name (relative to the project root) and its text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The file's name within its project (relative to the project's directory): what
+    /// provenance comments and the plan record, so that artifacts do not depend on where
+    /// `featc` was run from.
     pub name: String,
+    /// The file as the user named it (relative to the current directory when a relative path
+    /// was given): what diagnostics print, so that editors and CI annotations find the file.
+    pub path: String,
     pub text: String,
     /// Byte offset of the start of every line, for line/column lookups.
     line_starts: Vec<usize>,
@@ -55,8 +61,10 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
+        let name = name.into();
         SourceFile {
-            name: name.into(),
+            path: name.clone(),
+            name,
             text,
             line_starts,
         }
@@ -92,6 +100,19 @@ impl SourceMap {
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         self.files.push(SourceFile::new(name, text));
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    /// Adds a file named `name` in its project and `path` as the user reaches it.
+    pub fn add_at(
+        &mut self,
+        name: impl Into<String>,
+        path: impl Into<String>,
+        text: impl Into<String>,
+    ) -> FileId {
+        let mut file = SourceFile::new(name, text);
+        file.path = path.into();
+        self.files.push(file);
         FileId(self.files.len() as u32 - 1)
     }
 

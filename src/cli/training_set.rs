@@ -7,7 +7,7 @@
 use super::common::{self, data_error};
 use super::{Failure, Format, report};
 use crate::plan::BatchFormat;
-use crate::runtime::batch::{self, Engine, context, inputs, output};
+use crate::runtime::batch::{self, Engine, context, inputs, labels, output};
 use std::path::{Path, PathBuf};
 
 pub struct Args<'a> {
@@ -23,7 +23,7 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
     let (project, plan) = report::load_plan(args.paths, Format::Human)?;
     let service = super::explain::find_service(&plan, args.service)?;
     let overrides = common::overrides(&plan, args.sources)?;
-    let labels = args.labels.to_string_lossy().into_owned();
+    let label_file = args.labels.to_string_lossy().into_owned();
 
     let rows = common::block_on(async {
         let ctx = batch::session();
@@ -31,12 +31,12 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
         let mut locations = inputs::register(&ctx, &plan, &project.root, &views, &overrides)
             .await
             .map_err(common::fail)?;
-        let format = context::format_of(&labels, BatchFormat::Parquet);
-        let schema = context::register_labels(&ctx, &labels, format, args.at, &service.keys)
+        let format = context::format_of(&label_file, BatchFormat::Parquet);
+        let schema = labels::register_labels(&ctx, &label_file, format, args.at, &service.keys)
             .await
-            .map_err(|e| data_error("cannot read the labels", e))?;
+            .map_err(common::fail)?;
         batch::check_label_columns(&schema, service).map_err(common::fail)?;
-        locations.insert("labels".into(), labels.clone());
+        locations.insert("labels".into(), label_file.clone());
         let df = batch::training_set(&ctx, &plan, service, Engine::from_env())
             .await
             .map_err(|e| data_error("training-set failed", e))?;

@@ -7,6 +7,23 @@ use serde::Serialize;
 #[serde(transparent)]
 pub struct Code(pub &'static str);
 
+impl Code {
+    /// Whether an error with this code may only follow from a syntax error elsewhere: a name
+    /// that is not declared (the declaration may be in the text that did not parse), or a
+    /// column or key missing from a schema that did not parse.
+    pub fn may_follow_a_syntax_error(&self) -> bool {
+        [
+            Code::UNKNOWN_ENTITY,
+            Code::UNKNOWN_INPUT,
+            Code::UNKNOWN_COLUMN,
+            Code::UNKNOWN_FEATURE,
+            Code::MISSING_KEY_COLUMN,
+            Code::UNKNOWN_VIEW,
+        ]
+        .contains(self)
+    }
+}
+
 impl std::fmt::Display for Code {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.0)

@@ -9,7 +9,7 @@ fn span_json(sources: &SourceMap, span: Span, message: &str) -> Value {
     let (line, column) = file.line_col(span.start as usize);
     let (end_line, end_column) = file.line_col(span.end as usize);
     json!({
-        "file": file.name,
+        "file": file.path,
         "line": line,
         "column": column,
         "end_line": end_line,

@@ -16,7 +16,7 @@ impl<'a> Files<'a> for Db<'a> {
     type Source = &'a str;
 
     fn name(&'a self, id: u32) -> Result<&'a str, FilesError> {
-        Ok(&self.0.get(crate::source::FileId(id)).name)
+        Ok(&self.0.get(crate::source::FileId(id)).path)
     }
 
     fn source(&'a self, id: u32) -> Result<&'a str, FilesError> {

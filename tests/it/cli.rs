@@ -228,3 +228,77 @@ fn artifacts_of_every_example_are_snapshotted() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Labels that cannot be used are an error naming the file, the row, the column and the value
+/// (never a training set with empty features and exit code 0), in featc's words (no
+/// DataFusion prefix).
+#[test]
+fn unusable_labels_are_errors_that_say_where() {
+    let dir = temp_dir("labels");
+    let cases = [
+        (
+            "bad_time.csv",
+            "user_id,observation_ts\nu_001,2024-03-15T12:00:00Z\nu_002,not-a-time\n",
+            vec![
+                "bad_time.csv",
+                "row 2",
+                "`observation_ts`",
+                "`not-a-time`",
+                "RFC 3339",
+            ],
+        ),
+        (
+            "null_key.csv",
+            "user_id,observation_ts\nu_001,2024-03-15T12:00:00Z\n,2024-03-15T12:00:00Z\n",
+            vec!["null_key.csv", "row 2", "`user_id`"],
+        ),
+        (
+            "null_time.csv",
+            "user_id,observation_ts\nu_001,\n",
+            vec!["null_time.csv", "row 1", "`observation_ts`"],
+        ),
+        (
+            "no_key.csv",
+            "user,observation_ts\nu_001,2024-03-15T12:00:00Z\n",
+            vec!["no_key.csv", "no column `user_id`", "user, observation_ts"],
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let labels = dir.join(name);
+        std::fs::write(&labels, text).expect("labels");
+        let out_file = dir.join(format!("{name}.parquet"));
+        let out = featc(&[
+            "training-set",
+            "examples/user_activity",
+            "--service",
+            "churn_model",
+            "--labels",
+            labels.to_str().expect("a path"),
+            "--at",
+            "observation_ts",
+            "--out",
+            out_file.to_str().expect("a path"),
+        ]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(!out_file.exists(), "{name}: no training set is written");
+        for part in expected {
+            assert!(err.contains(part), "{name}: `{part}` in:\n{err}");
+        }
+        assert!(!err.contains("Error during"), "{name}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Diagnostics name files as the user named them (relative to the current directory), so
+/// that editors and CI annotations find them; artifacts do not depend on it.
+#[test]
+fn diagnostics_name_files_as_given() {
+    let out = featc(&["check", "tests/cases/err/word_after_clause.feat"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("tests/cases/err/word_after_clause.feat:21:30"),
+        "{}",
+        stderr(&out)
+    );
+}

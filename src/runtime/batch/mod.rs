@@ -8,6 +8,7 @@
 pub mod context;
 pub mod engine;
 pub mod inputs;
+pub mod labels;
 pub mod output;
 pub mod sweep;
 pub mod udaf;

@@ -7,7 +7,7 @@ use crate::plan::{Plan, Service};
 use crate::runtime::arrow::convert::ValueColumn;
 use crate::runtime::arrow::schema::{UTC, arrow_type, timestamp_type};
 use crate::runtime::arrow::values_to_array;
-use crate::runtime::batch::{self, Engine, context, inputs};
+use crate::runtime::batch::{self, Engine, inputs, labels};
 use crate::runtime::serve::catalog::ServedService;
 use crate::runtime::serve::log::ServiceLog;
 use crate::types::Value;
@@ -67,8 +67,16 @@ impl Offline<'_> {
         let (schema, labels) = self
             .labels(rows)
             .map_err(|e| failed("cannot build the labels")(&e))?;
-        context::register_label_batches(&ctx, &schema, &[labels], AT_COLUMN)
-            .map_err(|e| failed("cannot register the labels")(&e))?;
+        let keys: Vec<&str> = self.served.keys.iter().map(|k| k.name.as_str()).collect();
+        labels::register_label_batches(
+            &ctx,
+            "the serving log",
+            &schema,
+            &[labels],
+            AT_COLUMN,
+            &keys,
+        )
+        .map_err(|e| failed("cannot register the labels")(&e))?;
         batch::check_label_columns(&schema, self.service)
             .map_err(|e| failed("cannot use the labels")(&e))?;
         let df = batch::training_set(&ctx, self.plan, self.service, self.engine)

@@ -3,6 +3,7 @@
 
 use super::build::{Builder, child, children};
 use super::grammar::Rule;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{
     Clause, Decl, DurationLit, EntityDecl, FeatureDecl, FeaturesDecl, FieldDecl, Ident,
@@ -135,8 +136,27 @@ impl Builder<'_> {
         let entity = self.ident(&refs.next()?);
         let from = self.ident(&refs.next()?);
         let mut items = Vec::new();
+        // the clause that ends on the current line: a bare word after it on the same line is
+        // a misspelt part of that clause, not a feature (`online postgres "t" mode x`)
+        let mut open_clause: Option<(Rule, Span, bool)> = None;
         for item in children(&pair, Rule::view_item) {
-            if let Some(item) = self.view_item(item.into_inner().next()?)? {
+            let item = item.into_inner().next()?;
+            let span = self.span(&item);
+            if let (Rule::bare_feature, Some((rule, end, reported))) = (item.as_rule(), open_clause)
+                && self.same_line(end, span)
+            {
+                if !reported {
+                    self.report(word_after_clause(rule, self.text_of(span), span));
+                    open_clause = Some((rule, end, true));
+                }
+                continue;
+            }
+            open_clause = matches!(
+                item.as_rule(),
+                Rule::window_item | Rule::ttl_item | Rule::online_item
+            )
+            .then_some((item.as_rule(), span, false));
+            if let Some(item) = self.view_item(item)? {
                 items.push(item);
             }
         }
@@ -147,6 +167,12 @@ impl Builder<'_> {
             items,
             span: self.span(&pair),
         })
+    }
+
+    /// Whether `later` starts on the line where `earlier` ends.
+    fn same_line(&self, earlier: Span, later: Span) -> bool {
+        let between = Span::new(earlier.file, earlier.end as usize, later.start as usize);
+        !self.text_of(between).contains('\n')
     }
 
     /// An item of a view, or `Some(None)` for a `ttl` left out because its duration was invalid.
@@ -303,4 +329,25 @@ impl Builder<'_> {
             span,
         })
     }
+}
+
+/// A word after a view's `window`, `ttl` or `online` clause on the clause's line: not a word
+/// of that clause (E0101), with the clause's form as the fix.
+fn word_after_clause(kind: Rule, word: &str, span: Span) -> Diagnostic {
+    let (name, form) = match kind {
+        Rule::window_item => (
+            "window",
+            "window tumbling(SIZE) | sliding(SIZE, SLIDE) | rolling(SIZE[, hop HOP]) | lifetime",
+        ),
+        Rule::ttl_item => ("ttl", "ttl DURATION"),
+        _ => ("online", "online postgres [\"TABLE\"] [retain DURATION]"),
+    };
+    Diagnostic::error(
+        Code::SYNTAX,
+        format!("`{word}` is not a word of the `{name}` clause"),
+    )
+    .at(span, format!("not part of `{name}`"))
+    .with_help(format!(
+        "the clause is `{form}`; a feature goes on a line of its own"
+    ))
 }

@@ -4,8 +4,8 @@
 use super::{at, context, run, s};
 use featc::compile::batch::training_sql;
 use featc::plan::BatchFormat;
-use featc::runtime::batch::context::register_labels;
 use featc::runtime::batch::inputs;
+use featc::runtime::batch::labels::register_labels;
 use featc::source::SourceMap;
 use featc::types::Value;
 use std::collections::BTreeMap;

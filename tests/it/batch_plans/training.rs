@@ -5,7 +5,7 @@ use super::{context, plan_of, register_input, run, s, scratch_dir, ts};
 use datafusion::arrow::datatypes::DataType;
 use featc::compile::batch::training_sql;
 use featc::plan::BatchFormat;
-use featc::runtime::batch::context::register_labels;
+use featc::runtime::batch::labels::register_labels;
 use featc::types::Value;
 
 const PROJECT: &str = r#"

@@ -5,7 +5,7 @@ use super::case::{Case, Table};
 use datafusion::scalar::ScalarValue;
 use featc::plan::BatchFormat;
 use featc::runtime::arrow::convert::scalar_to_value;
-use featc::runtime::batch::{self, Engine, context, inputs};
+use featc::runtime::batch::{self, Engine, inputs, labels};
 use std::collections::BTreeMap;
 
 pub async fn training_set(case: &Case, engine: Engine) -> Table {
@@ -16,7 +16,7 @@ pub async fn training_set(case: &Case, engine: Engine) -> Table {
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
     let labels = case.dir.join("labels.csv").to_string_lossy().into_owned();
-    context::register_labels(&ctx, &labels, BatchFormat::Csv, "at", &service.keys)
+    labels::register_labels(&ctx, &labels, BatchFormat::Csv, "at", &service.keys)
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
     let batches = batch::training_set(&ctx, &case.plan, service, engine)

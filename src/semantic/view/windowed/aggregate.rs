@@ -113,6 +113,14 @@ fn aggregate_func(
     }
 }
 
+/// One aggregate feature, lowered; or, when only its filter or window failed, the type its
+/// value has all the same (an aggregate's type depends on the function and the argument
+/// alone), so that features reading it are still checked and their own errors reported.
+pub(super) enum AggregateLowered {
+    Lowered(FeatureDef, ColumnType),
+    Failed(Option<ColumnType>),
+}
+
 /// Recognises, types and lowers one aggregate feature; every part (argument, filter, window)
 /// is checked even when another failed, so one run reports the errors of each.
 pub(super) fn lower(
@@ -122,7 +130,7 @@ pub(super) fn lower(
     call: &ast::Expr,
     name: &Ident,
     args: &[ast::Expr],
-) -> Option<(FeatureDef, ColumnType)> {
+) -> AggregateLowered {
     let (view, input, features, view_window) = (v.view, v.input, v.features, &v.window);
     let func = aggregate_func(cx, call, name, args);
     let scope = |place| ColumnScope {
@@ -147,31 +155,36 @@ pub(super) fn lower(
         Some(over) => over_window(cx, over, view_window),
         None => view_window.window,
     };
-    let func = func?;
+    let Some(func) = func else {
+        return AggregateLowered::Failed(None);
+    };
     let (arg, arg_type) = match arg {
         Some((arg_ast, typed)) => {
-            let typed = typed?;
+            let Some(typed) = typed else {
+                return AggregateLowered::Failed(None);
+            };
             if let Err(reason) = func.accepts(&typed.ty.ty) {
                 report_argument_type(cx, input, &func, arg_ast, &typed.ty.ty, reason);
-                return None;
+                return AggregateLowered::Failed(None);
             }
             let ty = typed.ty.ty.clone();
             (Some(typed), Some(ty))
         }
         None => (None, None),
     };
+    let ty = func.result_type(arg_type.as_ref());
     let filter = match filter {
-        Some(f) => Some(f?),
+        Some(Some(f)) => Some(f),
+        Some(None) => return AggregateLowered::Failed(Some(ty)),
         None => None,
     };
-    let ty = func.result_type(arg_type.as_ref());
     let aggregate = Aggregate {
         func,
         arg,
         filter,
         window: window.unwrap_or(Window::Lifetime),
     };
-    Some((FeatureDef::Aggregate(aggregate), ty))
+    AggregateLowered::Lowered(FeatureDef::Aggregate(aggregate), ty)
 }
 
 /// A `where` filter: typed over the input's columns and boolean (E0303).

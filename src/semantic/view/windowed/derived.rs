@@ -15,13 +15,16 @@ use crate::syntax::ast::{self, FeatureDecl};
 use crate::types::ColumnType;
 
 /// Types the derived features in dependency order.
-pub(super) fn lower(cx: &mut Cx, v: &ViewCx, is_derived: &[bool], lowered: &mut Lowered) {
+/// `types` holds the aggregates' types (also of those whose filter failed).
+pub(super) fn lower(
+    cx: &mut Cx,
+    v: &ViewCx,
+    is_derived: &[bool],
+    mut types: Vec<Option<ColumnType>>,
+    lowered: &mut Lowered,
+) {
     let edges = dependencies(v, is_derived);
     let (order, _blocked) = graph::order(cx, &v.features.names(), &edges);
-    let mut types: Vec<Option<ColumnType>> = lowered
-        .iter()
-        .map(|l| l.as_ref().map(|(_, t)| t.clone()))
-        .collect();
     for i in order {
         let feature = v.features.decls[i];
         let (true, Some(value)) = (is_derived[i], &feature.value) else {

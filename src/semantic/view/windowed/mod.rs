@@ -14,6 +14,8 @@
 mod aggregate;
 mod derived;
 
+use aggregate::AggregateLowered;
+
 use super::{FeatureList, Lowered};
 use crate::agg;
 use crate::diagnostic::{Code, Diagnostic};
@@ -51,19 +53,28 @@ pub(super) fn lower(
         window: window_clause(cx, view, input),
     };
     let mut lowered: Lowered = vec![None; features.decls.len()];
+    // the type of each feature as far as it is known, also for aggregates that failed only in
+    // their filter: derived features reading them are still checked
+    let mut types: Vec<Option<ColumnType>> = vec![None; features.decls.len()];
     let mut is_derived = vec![false; features.decls.len()];
     for (i, feature) in features.decls.iter().enumerate() {
         match &feature.value {
             None => bare_column(cx, &v, feature),
             Some(value) => match &value.kind {
                 ast::ExprKind::Call { name, args } if agg::arity(&name.name).is_some() => {
-                    lowered[i] = aggregate::lower(cx, &v, feature, value, name, args);
+                    match aggregate::lower(cx, &v, feature, value, name, args) {
+                        AggregateLowered::Lowered(def, ty) => {
+                            types[i] = Some(ty.clone());
+                            lowered[i] = Some((def, ty));
+                        }
+                        AggregateLowered::Failed(ty) => types[i] = ty,
+                    }
                 }
                 _ => is_derived[i] = true,
             },
         }
     }
-    derived::lower(cx, &v, &is_derived, &mut lowered);
+    derived::lower(cx, &v, &is_derived, types, &mut lowered);
     let kind = ViewKind::Windowed {
         // a placeholder when missing or invalid: reported, and the plan is not returned then
         window: v.window.window.unwrap_or(Window::Lifetime),
