@@ -8,13 +8,14 @@ mod training;
 mod udafs;
 mod windows;
 
+use crate::support::values::value_rows;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, new_empty_array};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::ScalarValue;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use featc::plan::{Field, Plan};
-use featc::runtime::arrow::convert::{scalar_to_value, value_to_scalar};
+use featc::runtime::arrow::convert::value_to_scalar;
 use featc::runtime::arrow::schema::input_schema;
 use featc::runtime::batch::context::session_context;
 use featc::source::SourceMap;
@@ -127,22 +128,7 @@ pub async fn run(ctx: &SessionContext, sql: &str) -> (Vec<String>, Vec<Vec<Value
         .collect()
         .await
         .unwrap_or_else(|e| panic!("execution failed: {e}\n{sql}"));
-    let mut rows = Vec::new();
-    for batch in &batches {
-        for row in 0..batch.num_rows() {
-            rows.push(
-                batch
-                    .columns()
-                    .iter()
-                    .map(|c| {
-                        let scalar = ScalarValue::try_from_array(c, row).expect("a cell");
-                        scalar_to_value(&scalar).expect("a featc value")
-                    })
-                    .collect(),
-            );
-        }
-    }
-    (names, rows)
+    (names, batches.iter().flat_map(value_rows).collect())
 }
 
 /// A column of `rows` by name.

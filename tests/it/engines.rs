@@ -18,7 +18,8 @@ mod case;
 mod offline;
 mod online;
 
-use crate::stream_support::{close, with_db};
+use crate::support::db::with_db;
+use crate::support::values::close_or_both_nan;
 use case::{Case, Table};
 use featc::runtime::batch::Engine;
 
@@ -37,7 +38,7 @@ fn differences(case: &Case, reference: &Table, engine: &str, found: &Table) -> V
     for (i, (want, got)) in reference.iter().zip(found).enumerate() {
         for (name, expected) in want {
             match got.get(name) {
-                Some(value) if close(expected, value) => {}
+                Some(value) if close_or_both_nan(expected, value) => {}
                 other => out.push(format!(
                     "{}: label {} ({}): `{name}`: sweep {expected:?}, {engine} {other:?}",
                     case.name,

@@ -1,5 +1,5 @@
 //! Integration tests: one test binary (each file directly under `tests/` would be its own
-//! large binary), one module per concern.
+//! large binary), one module per concern; `support` holds what several of them share.
 
 mod architecture;
 mod batch_plans;
@@ -17,5 +17,5 @@ mod stream_kafka;
 mod stream_operator;
 mod stream_publish;
 mod stream_sink;
-mod stream_support;
+mod support;
 mod training_sets;

@@ -1,60 +1,29 @@
-//! The online back end on a real Postgres (see `online_postgres/db.rs` for the URL): the DDL
+//! The online back end on a real Postgres (see `support/db.rs` for the URL): the DDL
 //! applies twice; upserting partial states in any grouping and order stores what one fold of
 //! all events gives (the SQL merge is the Rust merge); lookups return what a naive reading of
 //! docs/language.md (aggregates, windows) computes from the events; the statements parse as Postgres SQL.
 
-#[path = "online_postgres/db.rs"]
-pub(crate) mod db;
-#[path = "online_postgres/fixture.rs"]
-mod fixture;
-#[path = "online_postgres/load.rs"]
 mod load;
-#[path = "online_postgres/naive.rs"]
-mod naive;
 
+use crate::support::db::{self, apply_ddl, refs};
+use crate::support::fixture::{self, ProfileRow};
+use crate::support::naive::{self, Values};
+use crate::support::rng::Rng;
+use crate::support::tiles::{self, Tiles, stored_tiles};
+use crate::support::values::close;
 use featc::agg::{AggFunc, FieldValue, Hll, MergeRule, State, state_fields};
 use featc::compile::online::{self, quote};
 use featc::physical::postgres_type::PgType;
-use featc::physical::{ColumnRole, view_layout};
+use featc::physical::view_layout;
 use featc::plan::{ExprKind, FeatureDef, OutputDef, Plan, View, ViewKind};
-use featc::runtime::store::codec::{self, Param};
-use featc::types::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, Micros, Type, Value};
-use fixture::{Event, ProfileRow, Rng};
-use naive::Values;
+use featc::runtime::store::codec;
+use featc::types::{Micros, Type, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_postgres::Client;
-use tokio_postgres::types::ToSql;
 
 fn view<'p>(plan: &'p Plan, name: &str) -> &'p View {
     plan.view(name).unwrap_or_else(|| panic!("no view {name}"))
-}
-
-async fn apply_ddl(client: &Client, plan: &Plan) {
-    for view in &plan.views {
-        let artifacts = online::view_artifacts(plan, view).expect("artifacts");
-        client
-            .batch_execute(&artifacts.ddl)
-            .await
-            .expect("the DDL applies");
-    }
-}
-
-fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
-    params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect()
-}
-
-/// Floats agree to 1e-9 relative (or absolute, near zero); everything else exactly.
-fn close(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Float(x), Value::Float(y)) => {
-            x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0)
-        }
-        (Value::List(xs), Value::List(ys)) => {
-            xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| close(x, y))
-        }
-        _ => a == b,
-    }
 }
 
 /// States agree when their fields do (floats to 1e-9) and so do their values. A compensated
@@ -156,62 +125,6 @@ fn upserts_and_lookups_parse_as_postgres_sql() {
     }
 }
 
-/// Reads every stored tile of a view back into states.
-async fn stored_states(
-    client: &Client,
-    plan: &Plan,
-    view: &View,
-) -> BTreeMap<load::TileId, Vec<State>> {
-    let layout = view_layout(plan, view).expect("layout");
-    let columns: Vec<String> = layout.columns.iter().map(|c| quote(&c.name)).collect();
-    let rows = client
-        .query(
-            &format!(
-                "SELECT {} FROM {}",
-                columns.join(", "),
-                quote(&layout.table)
-            ),
-            &[],
-        )
-        .await
-        .expect("the tiles read");
-    let mut out = BTreeMap::new();
-    for row in rows {
-        let mut key = String::new();
-        let (mut g, mut start) = (0, 0);
-        let mut fields: BTreeMap<&str, Vec<FieldValue>> = BTreeMap::new();
-        for (i, column) in layout.columns.iter().enumerate() {
-            match &column.role {
-                ColumnRole::Key => key = row.get(i),
-                ColumnRole::TileGranularity => g = row.get(i),
-                ColumnRole::TileStart => {
-                    start = row
-                        .get::<_, chrono::DateTime<chrono::Utc>>(i)
-                        .timestamp_micros()
-                }
-                ColumnRole::State { feature, field, .. } => fields
-                    .entry(feature.as_str())
-                    .or_default()
-                    .push(codec::decode_field(&row, i, &field.ty).expect("a state field decodes")),
-                other => panic!("{other:?}"),
-            }
-        }
-        let states = view
-            .aggregates()
-            .map(|(f, a)| {
-                State::from_fields(
-                    &a.func,
-                    a.arg.as_ref().map(|x| &x.ty.ty),
-                    &fields[f.name.as_str()],
-                )
-                .unwrap_or_else(|e| panic!("{}: {e}", f.name))
-            })
-            .collect();
-        out.insert((key, g, start), states);
-    }
-    out
-}
-
 #[tokio::test]
 async fn upserted_partial_states_equal_one_fold_of_all_events() {
     db::with_schema(|client: Arc<Client>| async move {
@@ -225,13 +138,14 @@ async fn upserted_partial_states_equal_one_fold_of_all_events() {
             let upsert = online::view_artifacts(&plan, view)
                 .expect("artifacts")
                 .upsert;
-            load::load_tiles(&client, &upsert, view, &layout, &events, &mut rng).await;
+            load::load_tiles(&client, &upsert, &plan, view, &layout, &events, &mut rng).await;
 
-            let stored = stored_states(&client, &plan, view).await;
-            let expected: BTreeMap<load::TileId, Vec<State>> = load::tiles(&layout, &events)
-                .into_iter()
-                .map(|(tile, tile_events)| (tile, load::fold(view, &tile_events)))
-                .collect();
+            let stored = stored_tiles(&client, &plan, view).await;
+            let expected: Tiles =
+                tiles::events_by_tile(&plan, view, events.iter().map(|e| &e.columns))
+                    .into_iter()
+                    .map(|(tile, tile_events)| (tile, tiles::fold(&plan, view, &tile_events)))
+                    .collect();
             assert_eq!(
                 stored.keys().collect::<Vec<_>>(),
                 expected.keys().collect::<Vec<_>>(),
@@ -254,63 +168,6 @@ async fn upserted_partial_states_equal_one_fold_of_all_events() {
     .await;
 }
 
-/// Every feature of `view` for `key` at `t`, computed naively.
-fn naive_view(
-    plan: &Plan,
-    view: &View,
-    events: &[Event],
-    rows: &[ProfileRow],
-    key: &str,
-    t: Micros,
-) -> Values {
-    let mut values = Values::new();
-    match &view.kind {
-        ViewKind::Windowed { .. } => {
-            let settle = plan.source("events").expect("the source").settle;
-            for feature in &view.features {
-                let value = match &feature.def {
-                    FeatureDef::Aggregate(aggregate) => {
-                        let in_window: Vec<&Event> = events
-                            .iter()
-                            .filter(|e| {
-                                e.key == key
-                                    && naive::in_window(&aggregate.window, t - settle, e.time)
-                            })
-                            .collect();
-                        naive::aggregate(aggregate, &in_window)
-                    }
-                    FeatureDef::Derived { expr } | FeatureDef::Column { expr } => {
-                        naive::eval(expr, &|k| match k {
-                            ExprKind::Feature { feature, .. } => values[feature].clone(),
-                            other => panic!("{other:?}"),
-                        })
-                    }
-                };
-                values.insert(feature.name.clone(), value);
-            }
-        }
-        ViewKind::Table { ttl } => {
-            let row = naive::row_in_force(rows, key, t, *ttl);
-            for feature in &view.features {
-                let value = match (&feature.def, row) {
-                    (_, None) => Value::Null,
-                    (FeatureDef::Column { expr } | FeatureDef::Derived { expr }, Some(row)) => {
-                        naive::eval(expr, &|k| match k {
-                            ExprKind::Column(c) if c == "country" => row.country.clone(),
-                            ExprKind::Column(c) if c == "age_days" => Value::Int(row.age_days),
-                            ExprKind::Feature { feature, .. } => values[feature].clone(),
-                            other => panic!("{other:?}"),
-                        })
-                    }
-                    (FeatureDef::Aggregate(_), Some(_)) => panic!("an aggregate over a table"),
-                };
-                values.insert(feature.name.clone(), value);
-            }
-        }
-    }
-    values
-}
-
 #[tokio::test]
 async fn lookups_agree_with_a_naive_reading_of_the_spec() {
     db::with_schema(|client: Arc<Client>| async move {
@@ -326,28 +183,14 @@ async fn lookups_agree_with_a_naive_reading_of_the_spec() {
                 .upsert;
             match view.kind {
                 ViewKind::Windowed { .. } => {
-                    load::load_tiles(&client, &upsert, view, &layout, &events, &mut rng).await
+                    load::load_tiles(&client, &upsert, &plan, view, &layout, &events, &mut rng)
+                        .await
                 }
                 ViewKind::Table { .. } => load::load_rows(&client, &upsert, &layout, &rows).await,
             }
         }
 
-        let (m, h, start) = (MICROS_PER_MINUTE, MICROS_PER_HOUR, fixture::START);
-        let mut times = vec![
-            start - 3 * h,
-            start - h,
-            start,
-            start + m,
-            start + 16 * m,
-            start + h + m,
-            start + h + m + 1,
-            start + 2 * h + 37 * m + 12_345_678,
-            start + 3 * h,
-            start + 6 * h + m,
-            start + 3 * MICROS_PER_DAY,
-        ];
-        // At an event's time (+ settle): that event is excluded.
-        times.extend((0..6).map(|i| events[i * 17].time + m));
+        let times = fixture::probe_times(&events);
         let mut keys: Vec<String> = fixture::KEYS.iter().map(|k| k.to_string()).collect();
         keys.push("nobody".into());
         let requests: Vec<(String, Micros)> = keys
@@ -393,7 +236,7 @@ async fn lookups_agree_with_a_naive_reading_of_the_spec() {
                 .map(|v| {
                     (
                         v.as_str(),
-                        naive_view(&plan, view(&plan, v), &events, &rows, key, *t),
+                        naive::view_values(&plan, view(&plan, v), &events, &rows, key, *t),
                     )
                 })
                 .collect();
@@ -426,7 +269,7 @@ async fn lookups_agree_with_a_naive_reading_of_the_spec() {
                 if !agrees {
                     mismatches.push(format!(
                         "{key} at {t} ({} µs after start): {} = {got:?}, expected {want:?}",
-                        t - start,
+                        t - fixture::START,
                         output.name
                     ));
                 }

@@ -5,46 +5,29 @@
 //! code with featc). A failure names the seed, the label, the feature, and both values.
 //!
 //! The support modules: `generate` (seeded data) → `write` (Parquet, CSV) → `run` (the binary)
-//! → `read` → `compare` against `naive` (over `model`, `fixtures`, `sql`, `values`).
+//! → `read` → `compare` against `naive` (over `model`, `fixtures`, `sql`, `values`), whose
+//! window rule is `support/window.rs`. `naive`'s aggregates (over `model` and `values`) also
+//! compute the online tests' expected values (`support/naive.rs`).
 
 // support
-#[path = "pit/compare.rs"]
 mod compare;
-#[path = "pit/data.rs"]
 mod data;
-#[path = "pit/fixtures.rs"]
 mod fixtures;
-#[path = "pit/generate.rs"]
 mod generate;
-#[path = "pit/harness.rs"]
 mod harness;
-#[path = "pit/model.rs"]
-mod model;
-#[path = "pit/naive.rs"]
-mod naive;
-#[path = "pit/read.rs"]
+pub mod model;
+pub mod naive;
 mod read;
-#[path = "pit/rng.rs"]
 mod rng;
-#[path = "pit/run.rs"]
 mod run;
-#[path = "pit/scenario.rs"]
 mod scenario;
-#[path = "pit/sql.rs"]
 mod sql;
-#[path = "pit/values.rs"]
-mod values;
-#[path = "pit/write.rs"]
+pub mod values;
 mod write;
 
 // tests
-#[path = "pit/leakage.rs"]
 mod leakage;
-#[path = "pit/lineage.rs"]
 mod lineage;
-#[path = "pit/materialize.rs"]
 mod materialize;
-#[path = "pit/oracle_checks.rs"]
 mod oracle_checks;
-#[path = "pit/training.rs"]
 mod training;

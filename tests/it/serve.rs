@@ -1,7 +1,7 @@
 //! `featc serve` end to end: the online tables of the examples filled from their CSV history,
 //! a server started in-process, plain HTTP requests. Served values must equal what
 //! `featc training-set` computes offline for the same keys and times; bad requests get JSON
-//! errors and leave the server serving. Postgres: see `online_postgres/db.rs`.
+//! errors and leave the server serving. Postgres: see `support/db.rs`.
 
 pub mod client;
 mod consistency;
@@ -10,12 +10,12 @@ mod load;
 mod logging;
 mod offline;
 
-use crate::online_postgres::db;
+use crate::support::db;
+use crate::support::example::{example, micros};
 
 use featc::runtime::serve::Catalog;
 use featc::runtime::serve::retention::Retention;
 use featc::types::{MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND, Micros};
-use load::micros;
 use offline::rfc3339;
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeSet;
@@ -198,7 +198,7 @@ async fn serve_and_compare(
 #[tokio::test]
 async fn churn_model_serves_the_training_set_values() {
     db::with_schema(|client: Arc<Client>| async move {
-        let (plan, dir) = load::example("user_activity");
+        let (plan, dir) = example("user_activity");
         load::load_example(&client, &plan, &dir, now()).await;
         let fresh_until = micros("2024-03-15T23:59:00Z");
         load::set_watermark(&client, "user_activity", fresh_until).await;
@@ -268,7 +268,7 @@ async fn churn_model_serves_the_training_set_values() {
 #[tokio::test]
 async fn fraud_scoring_serves_two_entities_like_the_training_set() {
     db::with_schema(|client: Arc<Client>| async move {
-        let (plan, dir) = load::example("fraud");
+        let (plan, dir) = example("fraud");
         load::load_example(&client, &plan, &dir, now()).await;
         let fresh_until = micros("2024-03-15T23:00:00Z");
         load::set_watermark(&client, "card_velocity", fresh_until).await;
@@ -333,7 +333,7 @@ async fn fraud_scoring_serves_two_entities_like_the_training_set() {
 #[tokio::test]
 async fn bad_requests_get_json_errors_and_the_server_keeps_serving() {
     db::with_schema(|client: Arc<Client>| async move {
-        let (plan, dir) = load::example("user_activity");
+        let (plan, dir) = example("user_activity");
         load::load_example(&client, &plan, &dir, now()).await;
         let server = harness::start(&plan, &harness::schema_url(&client).await, 5, now()).await;
         let path = "/v1/services/churn_model";
@@ -490,7 +490,7 @@ async fn bad_requests_get_json_errors_and_the_server_keeps_serving() {
 #[tokio::test]
 async fn healthz_and_metrics_report_the_server_state() {
     db::with_schema(|client: Arc<Client>| async move {
-        let (plan, dir) = load::example("user_activity");
+        let (plan, dir) = example("user_activity");
         load::load_example(&client, &plan, &dir, now()).await;
         let server = harness::start(&plan, &harness::schema_url(&client).await, 10, now()).await;
 
@@ -552,7 +552,7 @@ async fn healthz_and_metrics_report_the_server_state() {
 /// Without Postgres the server still answers: 503 with a JSON error, never a hang or a panic.
 #[tokio::test]
 async fn an_unreachable_store_gives_503_not_a_crash() {
-    let (plan, _) = load::example("user_activity");
+    let (plan, _) = example("user_activity");
     // Port 1 on loopback: nothing listens, the connection is refused at once.
     let server = harness::start(&plan, "postgres://featc@127.0.0.1:1/none", 10, now()).await;
     let health = client::get(server.addr, "/healthz").await;
@@ -583,7 +583,7 @@ async fn an_unreachable_store_gives_503_not_a_crash() {
 
 #[test]
 fn retention_bounds_follow_retain_settle_and_lifetime_windows() {
-    let (plan, _) = load::example("fraud");
+    let (plan, _) = example("fraud");
     let catalog = Catalog::new(&plan).expect("the lookups generate");
     let service = catalog.get("fraud_scoring").expect("the service");
     let bounds: Vec<(&str, Option<Micros>)> = service

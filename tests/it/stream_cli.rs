@@ -3,52 +3,19 @@
 //! consumes them, serves its counters on `--metrics`, and on SIGTERM commits and exits 0,
 //! leaving the tiles a fold of every event gives.
 
-use crate::stream_support::{TestDb, assert_same_tiles, stored_tiles, tiles_of, with_db};
-use featc::plan::Plan;
+use crate::support::db::{TestDb, with_db};
+use crate::support::example::{self, user_activity_events};
+use crate::support::tiles::{assert_same_tiles, stored_tiles, tiles_of};
 use featc::runtime::stream::{ManualClock, Message, Operator, OperatorConfig};
 use rdkafka::config::ClientConfig;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TOPIC: &str = "user-events";
 const NOW: &str = "2024-03-16T00:00:00Z";
-
-fn example() -> (PathBuf, Plan) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/user_activity");
-    let project = featc::project::load(std::slice::from_ref(&dir)).expect("the example loads");
-    let plan = featc::project::analyze(&project.sources)
-        .0
-        .expect("the example compiles");
-    (dir, plan)
-}
-
-/// The example's events as JSON messages (empty CSV cells left out: null).
-fn payloads(dir: &std::path::Path) -> Vec<String> {
-    let csv = std::fs::read_to_string(dir.join("data/events.csv")).expect("events.csv");
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
-    lines
-        .map(|line| {
-            let object: serde_json::Map<String, serde_json::Value> = header
-                .iter()
-                .zip(line.split(','))
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(k, v)| {
-                    let value = match *k {
-                        "revenue" => serde_json::json!(v.parse::<f64>().expect("a number")),
-                        _ => serde_json::json!(v),
-                    };
-                    (k.to_string(), value)
-                })
-                .collect();
-            serde_json::Value::Object(object).to_string()
-        })
-        .collect()
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -72,8 +39,11 @@ async fn the_stream_command_consumes_serves_metrics_and_stops_cleanly_on_sigterm
     let cluster = MockCluster::new(1).expect("a mock cluster");
     cluster.create_topic(TOPIC, 3, 1).expect("a topic");
     let bootstrap = cluster.bootstrap_servers();
-    let (dir, plan) = example();
-    let payloads = payloads(&dir);
+    let (plan, dir) = example::example("user_activity");
+    let payloads: Vec<String> = user_activity_events()
+        .into_iter()
+        .map(|e| e.payload)
+        .collect();
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", &bootstrap)
         .create()
@@ -143,9 +113,7 @@ async fn the_stream_command_consumes_serves_metrics_and_stops_cleanly_on_sigterm
 
         // the tiles one fold of every event gives
         let view = plan.view("user_activity").expect("user_activity");
-        let now = chrono::DateTime::parse_from_rfc3339(NOW)
-            .expect("a time")
-            .timestamp_micros();
+        let now = example::micros(NOW);
         let mut op = Operator::new(
             &plan,
             &["user_activity"],

@@ -3,10 +3,11 @@
 //! (a partition with a stored offset skips what was committed before), every batch commits
 //! state and offsets together, and a restart consumes only what is new.
 
-use crate::stream_support::fixture::{self, Event, Rng};
-use crate::stream_support::{
-    Produced, TestDb, Tiles, assert_same_tiles, messages, push_all, stored_tiles, tiles_of, with_db,
-};
+use crate::support::db::{TestDb, with_db};
+use crate::support::fixture::{self, Event};
+use crate::support::rng::Rng;
+use crate::support::stream::{Produced, messages, push_all};
+use crate::support::tiles::{Tiles, assert_same_tiles, stored_tiles, tiles_of};
 use featc::plan::Plan;
 use featc::runtime::store::PostgresStateStore;
 use featc::runtime::store::writer::OnlineWriter;

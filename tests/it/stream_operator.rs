@@ -5,11 +5,15 @@
 //! stream values equal its offline training set. Bad messages become dead letters, old events
 //! late records.
 
-use crate::stream_support::fixture::{self, Event, Rng};
-use crate::stream_support::{
-    Produced, Tiles, close, merge_tiles, messages, naive, push_all, tiles_of, values_at,
-};
-use featc::plan::{ExprKind, FeatureDef, Plan, View};
+use crate::support::example::{self, run_training_set, user_activity_events};
+use crate::support::fixture;
+use crate::support::naive;
+use crate::support::rng::Rng;
+use crate::support::stream::{Produced, messages, push_all};
+use crate::support::tiles::{Tiles, assert_same_tiles, merge_tiles, tiles_of, values_at};
+use crate::support::values::{close_or_both_nan, read_parquet_rows};
+use crate::support::window::floor;
+use featc::plan::Plan;
 use featc::runtime::stream::{ManualClock, Message, Operator, OperatorConfig};
 use featc::types::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, Micros, Value};
 use std::sync::Arc;
@@ -44,53 +48,6 @@ fn fold(plan: &Plan, views: &[&str], messages: &[Produced], rng: &mut Rng) -> Ve
     merged
 }
 
-/// Every feature of `view` for `key` at `t`, naively from the events.
-fn naive_values(plan: &Plan, view: &View, events: &[Event], key: &str, t: Micros) -> naive::Values {
-    let settle = plan.source("events").expect("events").settle;
-    let mut values = naive::Values::new();
-    for feature in &view.features {
-        let value = match &feature.def {
-            FeatureDef::Aggregate(aggregate) => {
-                let in_window: Vec<&Event> = events
-                    .iter()
-                    .filter(|e| {
-                        e.key == key && naive::in_window(&aggregate.window, t - settle, e.time)
-                    })
-                    .collect();
-                naive::aggregate(aggregate, &in_window)
-            }
-            FeatureDef::Derived { expr } | FeatureDef::Column { expr } => {
-                naive::eval(expr, &|k| match k {
-                    ExprKind::Feature { feature, .. } => values[feature].clone(),
-                    other => panic!("{other:?}"),
-                })
-            }
-        };
-        values.insert(feature.name.clone(), value);
-    }
-    values
-}
-
-fn probe_times(events: &[Event]) -> Vec<Micros> {
-    let (m, h, start) = (MICROS_PER_MINUTE, MICROS_PER_HOUR, fixture::START);
-    let mut times = vec![
-        start - h,
-        start,
-        start + m,
-        start + 16 * m,
-        start + h + m,
-        start + h + m + 1,
-        start + 2 * h + 37 * m + 12_345_678,
-        start + 3 * h,
-        start + 6 * h + m,
-        start + 9 * h,
-    ];
-    // at an event's own time (+ settle): that event is excluded
-    times.extend(events.iter().step_by(11).map(|e| e.time + m));
-    times.extend(events.iter().step_by(13).map(|e| e.time + m + 1));
-    times
-}
-
 #[test]
 fn folded_tiles_merge_to_the_naive_values_in_any_batching() {
     let plan = fixture::plan();
@@ -105,8 +62,8 @@ fn folded_tiles_merge_to_the_naive_values_in_any_batching() {
         for (i, name) in views.iter().enumerate() {
             let view = plan.view(name).expect("a view");
             for key in fixture::KEYS.iter().chain(&["nobody"]) {
-                for t in probe_times(&events) {
-                    let expected = naive_values(&plan, view, &events, key, t);
+                for t in fixture::probe_times(&events) {
+                    let expected = naive::view_values(&plan, view, &events, &[], key, t);
                     let found = values_at(
                         view,
                         &tiles[i],
@@ -117,7 +74,7 @@ fn folded_tiles_merge_to_the_naive_values_in_any_batching() {
                     for (feature, want) in &expected {
                         let got = &found[feature];
                         assert!(
-                            close(want, got),
+                            close_or_both_nan(want, got),
                             "seed {seed}: {name}.{feature} for {key} at {t}: expected {want:?}, found {got:?}"
                         );
                     }
@@ -138,7 +95,7 @@ fn batches_hold_each_tile_once_and_merge_to_one_fold() {
     push_all(&mut one, &produced);
     let whole = tiles_of(view, &one.take_batch().views[0]); // panics on a duplicate tile
     let pieces = fold(&plan, &["spend"], &produced, &mut rng).remove(0);
-    crate::stream_support::assert_same_tiles(view, &whole, &pieces, "batched");
+    assert_same_tiles(view, &whole, &pieces, "batched");
     // the ladder of rolling(2h, hop 10m) and lifetime: every event in 5 tiles
     let per_event = [
         MICROS_PER_DAY,
@@ -257,7 +214,7 @@ fn old_events_are_recorded_as_late_and_others_merge_whatever_their_lateness() {
     assert_eq!(tiles.len(), 1);
     assert_eq!(
         tiles.keys().next().map(|k| k.2),
-        Some(cutoff - cutoff.rem_euclid(15 * MICROS_PER_MINUTE))
+        Some(floor(cutoff, 15 * MICROS_PER_MINUTE))
     );
     let watermarks: Vec<(&str, Micros)> = batch
         .watermarks
@@ -318,16 +275,8 @@ fn redelivered_messages_below_the_position_are_not_merged_again() {
 /// for every label row, from the operator's tiles, against `featc training-set`'s output.
 #[test]
 fn the_example_stream_agrees_with_its_training_set() {
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = repo.join("examples/user_activity");
-    let project = featc::project::load(std::slice::from_ref(&dir)).expect("the example loads");
-    let plan = featc::project::analyze(&project.sources)
-        .0
-        .expect("the example compiles");
+    let (plan, dir) = example::example("user_activity");
     let view = plan.view("user_activity").expect("user_activity");
-    let csv = std::fs::read_to_string(dir.join("data/events.csv")).expect("events.csv");
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
     let mut op = Operator::new(
         &plan,
         &["user_activity"],
@@ -335,26 +284,13 @@ fn the_example_stream_agrees_with_its_training_set() {
         OperatorConfig::default(),
     )
     .expect("an operator");
-    for (offset, line) in lines.enumerate() {
-        let object: serde_json::Map<String, serde_json::Value> = header
-            .iter()
-            .zip(line.split(','))
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| {
-                let value = match *k {
-                    "revenue" => serde_json::json!(v.parse::<f64>().expect("a number")),
-                    _ => serde_json::json!(v),
-                };
-                (k.to_string(), value)
-            })
-            .collect();
-        let payload = serde_json::Value::Object(object).to_string();
+    for (offset, event) in user_activity_events().iter().enumerate() {
         op.push(&Message {
             topic: "user-events",
             partition: (offset % 3) as i32,
             offset: offset as i64,
             key: None,
-            payload: Some(payload.as_bytes()),
+            payload: Some(event.payload.as_bytes()),
         });
     }
     let batch = op.take_batch();
@@ -369,27 +305,8 @@ fn the_example_stream_agrees_with_its_training_set() {
         "featc-it-stream-training-{}.parquet",
         std::process::id()
     ));
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_featc"))
-        .arg("training-set")
-        .arg(&dir)
-        .args([
-            "--service",
-            "churn_model",
-            "--at",
-            "observation_ts",
-            "--labels",
-        ])
-        .arg(dir.join("labels.csv"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("featc runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let rows = crate::stream_support::read_parquet_rows(&out);
+    run_training_set(&dir, "churn_model", &dir.join("labels.csv"), &out, &[]);
+    let rows = read_parquet_rows(&out);
     let _ = std::fs::remove_file(&out);
     assert!(rows.len() > 10);
     for row in rows {
@@ -401,7 +318,7 @@ fn the_example_stream_agrees_with_its_training_set() {
         for feature in &view.features {
             let (want, got) = (&row[&feature.name], &found[&feature.name]);
             assert!(
-                close(want, got),
+                close_or_both_nan(want, got),
                 "{}: {user} at {at}: training set {want:?}, stream {got:?}",
                 feature.name
             );

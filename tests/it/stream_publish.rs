@@ -2,10 +2,11 @@
 //! --until T` followed by the stream from T counts every event once (the tables equal those
 //! of streaming everything), and publishing again afterwards changes nothing.
 
-use crate::stream_support::fixture::{self, Event, Rng};
-use crate::stream_support::{
-    TestDb, Tiles, assert_same_tiles, dump, messages, push_all, stored_tiles, tiles_of, with_db,
-};
+use crate::support::db::{TestDb, dump, with_db};
+use crate::support::fixture::{self, Event};
+use crate::support::rng::Rng;
+use crate::support::stream::{json_value, messages, push_all};
+use crate::support::tiles::{Tiles, assert_same_tiles, stored_tiles, tiles_of};
 use featc::plan::Plan;
 use featc::runtime::store::writer::OnlineWriter;
 use featc::runtime::store::{PostgresStateStore, StateStore};
@@ -33,13 +34,11 @@ fn project_dir(events: &[Event]) -> PathBuf {
     for event in events {
         let cells: Vec<String> = columns
             .iter()
-            .map(
-                |c| match crate::stream_support::json_value(&event.columns[*c]) {
-                    serde_json::Value::Null => String::new(),
-                    serde_json::Value::String(s) => format!("\"{}\"", s.replace('"', "\"\"")),
-                    other => other.to_string(),
-                },
-            )
+            .map(|c| match json_value(&event.columns[*c]) {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => format!("\"{}\"", s.replace('"', "\"\"")),
+                other => other.to_string(),
+            })
             .collect();
         csv += &(cells.join(",") + "\n");
     }

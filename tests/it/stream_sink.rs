@@ -3,11 +3,11 @@
 //! moved by another consumer refuses the commit; a crash and restart ends where an
 //! uninterrupted run does; dead letters, late events and watermarks are recorded.
 
-use crate::stream_support::fixture::{self, Rng};
-use crate::stream_support::{
-    Produced, TestDb, Tiles, assert_same_tiles, merge_tiles, messages, push_all, stored_tiles,
-    tiles_of, with_db,
-};
+use crate::support::db::{TestDb, with_db};
+use crate::support::fixture::{self};
+use crate::support::rng::Rng;
+use crate::support::stream::{Produced, messages, push_all};
+use crate::support::tiles::{Tiles, assert_same_tiles, merge_tiles, stored_tiles, tiles_of};
 use featc::plan::Plan;
 use featc::runtime::store::writer::OnlineWriter;
 use featc::runtime::store::{CommitError, PostgresStateStore, StateStore, stage};

@@ -2,10 +2,9 @@
 //! in any value at any label shows up in review. (Correctness against an independent oracle is
 //! `pit.rs`; this pins the examples' hand-checked cases and their presentation.)
 
+use crate::support::example::{self as examples, run_training_set};
+use crate::support::values::read_parquet;
 use datafusion::arrow::util::pretty::pretty_format_batches;
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use std::path::PathBuf;
-use std::process::Command;
 
 const EXAMPLES: [(&str, &str); 3] = [
     ("user_activity", "churn_model"),
@@ -15,34 +14,15 @@ const EXAMPLES: [(&str, &str); 3] = [
 
 #[test]
 fn example_training_sets() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     for (example, service) in EXAMPLES {
-        let dir = repo.join("examples").join(example);
+        let dir = examples::dir(example);
         let out = std::env::temp_dir().join(format!(
             "featc-it-training-{example}-{}.parquet",
             std::process::id()
         ));
-        let run = Command::new(env!("CARGO_BIN_EXE_featc"))
-            .arg("training-set")
-            .arg(&dir)
-            .args(["--service", service, "--at", "observation_ts", "--labels"])
-            .arg(dir.join("labels.csv"))
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .expect("featc runs");
-        assert!(
-            run.status.success(),
-            "{example}: {}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        run_training_set(&dir, service, &dir.join("labels.csv"), &out, &[]);
 
-        let file = std::fs::File::open(&out).expect("output written");
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .expect("parquet")
-            .build()
-            .expect("reader");
-        let batches: Vec<_> = reader.collect::<Result<_, _>>().expect("batches");
+        let batches = read_parquet(&out);
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         let labels = std::fs::read_to_string(dir.join("labels.csv")).expect("labels");
         assert_eq!(

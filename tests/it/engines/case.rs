@@ -1,10 +1,9 @@
 //! A case of the engine corpus: its plan, its events (read with the source's declared schema)
 //! and its labels, in file order.
 
+use crate::support::values::value_rows;
 use datafusion::prelude::SessionContext;
-use datafusion::scalar::ScalarValue;
 use featc::plan::{BatchFormat, Input, Plan, Service, Source};
-use featc::runtime::arrow::convert::scalar_to_value;
 use featc::runtime::batch::context::register_input;
 use featc::source::SourceMap;
 use featc::types::{Micros, Value};
@@ -138,23 +137,7 @@ async fn read(name: &str, fields: &[featc::plan::Field], location: &str) -> Vec<
         .collect()
         .await
         .expect("the rows");
-    let mut rows = Vec::new();
-    for batch in batches {
-        for row in 0..batch.num_rows() {
-            rows.push(
-                batch
-                    .columns()
-                    .iter()
-                    .map(|c| {
-                        ScalarValue::try_from_array(c, row)
-                            .and_then(|s| scalar_to_value(&s))
-                            .expect("a value")
-                    })
-                    .collect(),
-            );
-        }
-    }
-    rows
+    batches.iter().flat_map(value_rows).collect()
 }
 
 /// `labels.csv`: the service's keys (as strings: every corpus key is a string) and `at`.

@@ -4,7 +4,9 @@
 
 use super::case::{Case, Table};
 use crate::serve::{client, harness};
-use crate::stream_support::{TestDb, json_value, stored_tiles, values_at};
+use crate::support::db::{TestDb, refs};
+use crate::support::stream::json_value;
+use crate::support::tiles::{stored_tiles, values_at};
 use featc::compile::online::service_lookup;
 use featc::physical::PgType;
 use featc::plan::eval::{self, Scope};
@@ -15,7 +17,6 @@ use featc::runtime::stream::{ManualClock, Message, Operator, OperatorConfig};
 use featc::types::{Type, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio_postgres::types::ToSql;
 
 const PARTITIONS: i32 = 3;
 /// Messages per micro-batch: small, so that tiles are merged across many upserts.
@@ -136,10 +137,8 @@ async fn lookup(case: &Case, client: &tokio_postgres::Client) -> Table {
     let times: Vec<Value> = case.labels.iter().map(|l| Value::Timestamp(l.at)).collect();
     let timestamp = PgType::of_type(&Type::Timestamp).expect("timestamptz");
     params.push(codec::encode_values(&timestamp, &times).expect("times"));
-    let refs: Vec<&(dyn ToSql + Sync)> =
-        params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
     let rows = client
-        .query(&sql, &refs)
+        .query(&sql, &refs(&params))
         .await
         .unwrap_or_else(|e| panic!("{}: the lookup: {e:?}", case.name));
     let first_output = 1 + service.keys.len();

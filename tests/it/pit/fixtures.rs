@@ -5,10 +5,11 @@
 use super::data::Event;
 use super::model::{
     Agg, EventView, Feature, FeatureDef, Output, OutputDef, Service, TableFeature, TableView, View,
-    Window, get,
+    get,
 };
 use super::sql::{and, coalesce, div, ge, gt, length, mul, ne, nullif, round};
 use super::values::{DAY, HOUR, MINUTE, Ty, V};
+use crate::support::window::Window;
 
 fn user_key(e: &Event) -> Vec<String> {
     vec![e.user_id.clone()]

@@ -8,6 +8,7 @@
 use super::data::{Column, Event, Label, Table};
 use super::rng::Rng;
 use super::values::{DAY, HOUR, MINUTE, Ty, V};
+use crate::support::window::floor;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// 2024-03-15T00:00:00Z: a multiple of every window size the fixtures use.
@@ -41,16 +42,16 @@ pub struct Shape {
 }
 
 impl Shape {
-    fn align(self, t: i64) -> i64 {
-        t - t.rem_euclid(self.tick)
+    /// `t` rounded down to a whole tick.
+    pub fn align(self, t: i64) -> i64 {
+        floor(t, self.tick)
     }
 
     /// A multiple of a random grain near `[low, high)`, then exactly on it or one tick off.
     fn on_boundary(self, rng: &mut Rng, low: i64, high: i64) -> i64 {
         let grain = *rng.pick(&GRAINS);
         let t = rng.range(low, high);
-        let boundary = t - t.rem_euclid(grain);
-        boundary + rng.pick(&[0, 0, -self.tick, self.tick])
+        floor(t, grain) + rng.pick(&[0, 0, -self.tick, self.tick])
     }
 }
 
@@ -203,6 +204,11 @@ pub fn profile(rng: &mut Rng, shape: Shape) -> Table {
         }
     }
     rng.shuffle(&mut rows);
+    profile_table(rows)
+}
+
+/// The `profile` table holding `rows` (see [`profile_row`]).
+pub fn profile_table(rows: Vec<Vec<V>>) -> Table {
     Table {
         columns: vec![
             Column::new("user_id", Ty::Str, false),
@@ -250,6 +256,11 @@ pub fn plans(rng: &mut Rng, shape: Shape) -> Table {
         }
     }
     rng.shuffle(&mut rows);
+    plans_table(rows)
+}
+
+/// The `plans` table holding `rows` (see [`plan_row`]).
+pub fn plans_table(rows: Vec<Vec<V>>) -> Table {
     Table {
         columns: vec![
             Column::new("user_id", Ty::Str, false),

@@ -1,19 +1,12 @@
 //! The oracle's own description of a fixture project, written by hand next to each `.feat`
 //! file (see `fixtures.rs`): windows, aggregates with their filters and arguments as Rust
-//! closures, derived features, table views and services. Nothing here comes from featc.
+//! closures, derived features, table views and services (windows as `support/window.rs`
+//! describes them). Nothing here comes from featc.
 
 use super::data::Event;
 use super::values::{Ty, V};
+use crate::support::window::Window;
 use std::collections::BTreeMap;
-
-/// A window, with its sizes in microseconds (docs/language.md#windows-and-point-in-time-semantics).
-#[derive(Clone, Copy, Debug)]
-pub enum Window {
-    Tumbling { size: i64 },
-    Sliding { size: i64, slide: i64 },
-    Rolling { size: i64, hop: i64 },
-    Lifetime,
-}
 
 /// The aggregates of docs/language.md#aggregates.
 #[derive(Clone, Copy, Debug)]

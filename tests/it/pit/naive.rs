@@ -1,40 +1,15 @@
 //! The independent side: plain loops over in-memory events that compute, from the words of
 //! docs/language.md (aggregates, windows) and docs/batch.md (training sets) alone, the value of every feature of a service for a label (keys, T), and the
-//! rows `featc materialize` writes for a tumbling or sliding view. Shares no code with featc.
+//! rows `featc materialize` writes for a tumbling or sliding view. Shares no code with featc;
+//! its window rule is `support/window.rs`, its aggregates also serve the online tests' naive
+//! reading (`support/naive.rs`).
 
 use super::data::{Data, Event, Label, Table};
-use super::model::{
-    Agg, EventView, FeatureDef, OutputDef, Service, TableView, Values, View, Window, get,
-};
+use super::model::{Agg, EventView, FeatureDef, OutputDef, Service, TableView, Values, View, get};
 use super::sql::{compare, is_true};
 use super::values::V;
+use crate::support::window::{Window, floor, window_range};
 use std::cmp::Ordering;
-
-/// docs/language.md#windows-and-point-in-time-semantics: "`floor(T, d)` is the greatest multiple of `d` that is ≤ T" (also before 1970).
-pub fn floor(t: i64, d: i64) -> i64 {
-    t - t.rem_euclid(d)
-}
-
-/// The half-open range `[start, end)` of event times a window holds for the value at `as_of`
-/// (already T − settle: "With `settle S` on the source, read T − S for T everywhere").
-pub fn window_range(window: Window, as_of: i64) -> (i64, i64) {
-    match window {
-        // "`tumbling(size)` | events in `[e − size, e)` where `e = floor(T, size)`"
-        Window::Tumbling { size } => {
-            let e = floor(as_of, size);
-            (e - size, e)
-        }
-        // "`sliding(size, slide)` | events in `[e − size, e)` where `e = floor(T, slide)`"
-        Window::Sliding { size, slide } => {
-            let e = floor(as_of, slide);
-            (e - size, e)
-        }
-        // "`rolling(size, hop h)` | events in `[floor(T, h) − size, T)`"
-        Window::Rolling { size, hop } => (floor(as_of, hop) - size, as_of),
-        // "`lifetime` | events with event time `< T`"
-        Window::Lifetime => (i64::MIN, as_of),
-    }
-}
 
 fn order(a: &V, b: &V) -> Ordering {
     compare(a, b).unwrap_or_else(|| panic!("the oracle compares {a} with {b}"))
@@ -55,7 +30,15 @@ fn sum(values: &[V]) -> V {
         return V::Null;
     };
     match first {
-        V::Int(_) => V::Int(values.iter().map(|v| as_f64(v) as i64).sum()),
+        V::Int(_) => V::Int(
+            values
+                .iter()
+                .map(|v| match v {
+                    V::Int(i) => *i,
+                    other => panic!("mixed int sum: {other}"),
+                })
+                .sum(),
+        ),
         V::Dec(_, scale) => V::Dec(
             values
                 .iter()
@@ -97,16 +80,22 @@ fn distinct(values: &[V]) -> usize {
 pub fn aggregate(agg: Agg, arg: fn(&Event) -> V, filter: fn(&Event) -> V, events: &[&Event]) -> V {
     // "Each aggregate takes an optional `where PREDICATE` ... (like SQL `FILTER`)": an event
     // counts only when the predicate is true.
-    let kept: Vec<&Event> = events
+    let kept: Vec<(i64, V)> = events
         .iter()
-        .copied()
         .filter(|e| is_true(&filter(e)))
+        .map(|e| (e.ts, arg(e)))
         .collect();
+    aggregate_kept(agg, &kept)
+}
+
+/// One aggregate over the (event time, argument) of each event of its window that its `where`
+/// predicate keeps, nulls included.
+pub fn aggregate_kept(agg: Agg, kept: &[(i64, V)]) -> V {
     // Every aggregate but count(*) ignores nulls (SQL; "the non-null value", "nulls not counted").
     let timed: Vec<(i64, V)> = kept
         .iter()
-        .map(|e| (e.ts, arg(e)))
         .filter(|(_, v)| *v != V::Null)
+        .cloned()
         .collect();
     let values: Vec<V> = timed.iter().map(|(_, v)| v.clone()).collect();
     let by_time_then_value = |a: &(i64, V), b: &(i64, V)| a.0.cmp(&b.0).then(order(&a.1, &b.1));
@@ -167,11 +156,11 @@ fn event_view_values(view: &EventView, events: &[Event], keys: &[String], as_of:
                 filter,
                 window,
             } => {
-                let (start, end) = window_range(*window, as_of);
+                let range = window_range(*window, as_of);
                 let inside: Vec<&Event> = mine
                     .iter()
                     .copied()
-                    .filter(|e| start <= e.ts && e.ts < end)
+                    .filter(|e| range.contains(&e.ts))
                     .collect();
                 aggregate(*agg, *arg, *filter, &inside)
             }

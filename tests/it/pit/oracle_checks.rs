@@ -1,13 +1,14 @@
 //! The oracle checked by hand: a few cases worked out on paper from the sentences of docs/language.md, so
 //! that a disagreement with featc points at featc, not at a slip in `naive.rs`.
 
-use super::data::{Column, Data, Event, Label, Table};
+use super::data::{Data, Event, Label};
 use super::fixtures;
-use super::generate::BASE;
-use super::model::{Agg, Window};
-use super::naive::{aggregate, evaluate, floor, window_range};
+use super::generate::{BASE, plans_table, profile_table};
+use super::model::Agg;
+use super::naive::{aggregate, evaluate};
 use super::sql::{and, div, ne};
-use super::values::{DAY, HOUR, MINUTE, Ty, V};
+use super::values::{DAY, HOUR, MINUTE, V};
+use crate::support::window::{Window, floor, window_range};
 
 fn event(user: &str, ts: i64, tag: Option<&str>, qty: Option<i64>) -> Event {
     Event {
@@ -48,16 +49,16 @@ fn oracle_window_edges() {
         slide: 15 * MINUTE,
     };
     // at 10:00 the completed window is [09:00, 10:00); one µs earlier it is [08:45, 09:45)
-    assert_eq!(window_range(sliding, ten), (ten - HOUR, ten));
-    assert_eq!(window_range(sliding, ten + 1), (ten - HOUR, ten));
+    assert_eq!(window_range(sliding, ten), ten - HOUR..ten);
+    assert_eq!(window_range(sliding, ten + 1), ten - HOUR..ten);
     assert_eq!(
         window_range(sliding, ten - 1),
-        (ten - HOUR - 15 * MINUTE, ten - 15 * MINUTE)
+        ten - HOUR - 15 * MINUTE..ten - 15 * MINUTE
     );
     let tumbling = Window::Tumbling { size: 30 * MINUTE };
     assert_eq!(
         window_range(tumbling, ten + 29 * MINUTE),
-        (ten - 30 * MINUTE, ten)
+        ten - 30 * MINUTE..ten
     );
     // rolling(2h, hop 1m) at 10:00:30.5: [08:00, 10:00:30.5)
     let rolling = Window::Rolling {
@@ -65,8 +66,8 @@ fn oracle_window_edges() {
         hop: MINUTE,
     };
     let t = ten + 30_500_000;
-    assert_eq!(window_range(rolling, t), (ten - 2 * HOUR, t));
-    assert_eq!(window_range(Window::Lifetime, t), (i64::MIN, t));
+    assert_eq!(window_range(rolling, t), ten - 2 * HOUR..t);
+    assert_eq!(window_range(Window::Lifetime, t), i64::MIN..t);
 }
 
 #[test]
@@ -142,34 +143,11 @@ fn oracle_tables_honour_known_at_ttl_and_corrections() {
             V::Ts(known),
         ]
     };
-    let profile = Table {
-        columns: vec![
-            Column::new("user_id", Ty::Str, false),
-            Column::new("tier", Ty::Str, false),
-            Column::new("score", Ty::Float, true),
-            Column::new("credit", Ty::Int, false),
-            Column::new("valid_ts", Ty::Ts, false),
-            Column::new("known_ts", Ty::Ts, false),
-        ],
-        rows: vec![
-            row(BASE, BASE + HOUR, "gold"),
-            row(BASE, BASE + 5 * HOUR, "silver"),
-        ],
-        key: "user_id",
-        valid_from: "valid_ts",
-        known_at: Some("known_ts"),
-    };
-    let plans = Table {
-        columns: vec![
-            Column::new("user_id", Ty::Str, false),
-            Column::new("plan", Ty::Str, true),
-            Column::new("valid_ts", Ty::Ts, false),
-        ],
-        rows: vec![vec![V::Str("u0".into()), V::Null, V::Ts(BASE)]],
-        key: "user_id",
-        valid_from: "valid_ts",
-        known_at: None,
-    };
+    let profile = profile_table(vec![
+        row(BASE, BASE + HOUR, "gold"),
+        row(BASE, BASE + 5 * HOUR, "silver"),
+    ]);
+    let plans = plans_table(vec![vec![V::Str("u0".into()), V::Null, V::Ts(BASE)]]);
     let mut data = Data::default();
     data.tables.insert("profile", profile);
     data.tables.insert("plans", plans);

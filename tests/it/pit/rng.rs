@@ -1,23 +1,18 @@
-//! splitmix64: a tiny seeded generator, so that every failure names a seed that reproduces it.
+//! The oracle's draws from splitmix64 (`support/rng.rs`), seeded apart from the other tests'
+//! seeds, so that every failure names a seed that reproduces it.
 
-pub struct Rng(u64);
+use crate::support::rng;
+
+pub struct Rng(rng::Rng);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5eed_f00d_cafe_d00d)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        Rng(rng::Rng::new(seed ^ 0x5eed_f00d_cafe_d00d))
     }
 
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
+        self.0.next() % n
     }
 
     /// Uniform in `low..high` (low < high).
@@ -35,9 +30,6 @@ impl Rng {
     }
 
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i as u64 + 1) as usize;
-            items.swap(i, j);
-        }
+        self.0.shuffle(items);
     }
 }

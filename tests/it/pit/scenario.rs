@@ -290,7 +290,7 @@ pub fn add_future(rng: &mut Rng, shape: Shape, data: &mut Data, labels: &[Label]
             for _ in 0..rng.range(1, 5) {
                 let later = rng.range(0, 3 * HOUR);
                 let offset = *rng.pick(&[0, shape.tick, later]);
-                let ts = cutoff + offset - (cutoff + offset).rem_euclid(shape.tick);
+                let ts = shape.align(cutoff + offset);
                 let ts = ts.max(cutoff);
                 let mut event = generate::events(rng, shape, 1).remove(0);
                 event.user_id = user.clone();

@@ -30,6 +30,7 @@ pub fn compare(a: &V, b: &V) -> Option<Ordering> {
         (V::Str(x), V::Str(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
         (V::Bool(x), V::Bool(y)) => Some(x.cmp(y)),
         (V::Ts(x), V::Ts(y)) => Some(x.cmp(y)),
+        (V::Date(x), V::Date(y)) => Some(x.cmp(y)),
         (V::Int(x), V::Int(y)) => Some(x.cmp(y)),
         _ => number(a)?.partial_cmp(&number(b)?),
     }

@@ -16,6 +16,8 @@ pub enum V {
     Bool(bool),
     /// Microseconds since the Unix epoch, UTC.
     Ts(i64),
+    /// Days since the Unix epoch (no pit fixture has dates; the online fixture's `day` does).
+    Date(i32),
     /// A decimal: the integer `units` times 10^-`scale`.
     Dec(i128, i8),
     List(Vec<V>),
@@ -56,6 +58,10 @@ impl fmt::Display for V {
             V::Str(s) => write!(f, "{s:?}"),
             V::Bool(b) => write!(f, "{b}"),
             V::Ts(t) => write!(f, "{} ({t}us)", rfc3339(*t)),
+            V::Date(d) => match DateTime::<Utc>::from_timestamp(i64::from(*d) * 86_400, 0) {
+                Some(date) => write!(f, "{}", date.format("%Y-%m-%d")),
+                None => write!(f, "{d} days"),
+            },
             V::Dec(units, scale) => write!(f, "{}", decimal_text(*units, *scale)),
             V::List(items) => {
                 write!(f, "[")?;

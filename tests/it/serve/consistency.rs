@@ -5,10 +5,10 @@
 
 use super::logging::scratch;
 use super::{client, db, grid, harness, load, now, offline, same};
+use crate::support::example::{example, micros};
 use featc::plan::Plan;
 use featc::runtime::serve::log::LogConfig;
 use featc::types::{MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, Micros};
-use load::micros;
 use offline::rfc3339;
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -176,7 +176,7 @@ fn requests_of(rows: &[ServedRow]) -> Vec<(Vec<String>, Micros)> {
 #[tokio::test]
 async fn a_clean_run_has_no_mismatches() {
     db::with_schema(|client: Arc<Client>| async move {
-        let (plan, dir) = load::example("fraud");
+        let (plan, dir) = example("fraud");
         load::load_example(&client, &plan, &dir, now()).await;
         load::set_watermark(&client, "card_velocity", now()).await;
         load::set_watermark(&client, "merchant_velocity", now()).await;
@@ -247,7 +247,7 @@ async fn a_clean_run_has_no_mismatches() {
 #[tokio::test]
 async fn a_stream_behind_shows_as_freshness_lag() {
     db::with_schema(|client: Arc<Client>| async move {
-        let (plan, dir) = load::example("user_activity");
+        let (plan, dir) = example("user_activity");
         let cut = micros("2024-03-15T12:00:00Z");
         load::load_example(&client, &plan, &dir, cut).await;
         let merged_until = last_event_before(&dir, cut);
@@ -359,7 +359,7 @@ async fn a_stream_behind_shows_as_freshness_lag() {
 #[tokio::test]
 async fn rows_missing_behind_a_watermark_are_late_data_or_logic() {
     db::with_schema(|client: Arc<Client>| async move {
-        let (plan, dir) = load::example("user_activity");
+        let (plan, dir) = example("user_activity");
         let cut = micros("2024-03-15T12:00:00Z");
         let horizon = 30 * MICROS_PER_MINUTE;
         let (t0, t1) = (cut + horizon, micros("2024-03-15T14:00:00Z"));

@@ -9,9 +9,6 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_postgres::Client;
 
-/// As `online_postgres/db.rs` defaults it.
-const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/featc_test";
-
 /// The URL of the test database with the client's current schema as the search path, so that
 /// the server's own connections see the test's tables.
 pub async fn schema_url(client: &Client) -> String {
@@ -20,9 +17,7 @@ pub async fn schema_url(client: &Client) -> String {
         .await
         .expect("a current schema")
         .get(0);
-    let base = std::env::var("FEATC_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_URL.to_string());
-    let separator = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{separator}options=-c%20search_path%3D{schema}")
+    crate::support::db::schema_url(&schema)
 }
 
 pub struct Running {

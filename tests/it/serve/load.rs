@@ -6,30 +6,17 @@
 //! Only what exists at `now` is loaded: events before it, table rows written (`known_at`) at
 //! or before it, as a store at that instant would hold.
 
-use featc::agg::{FieldValue, State};
+use crate::support::db::{apply_ddl, refs};
+use crate::support::example::micros;
+use crate::support::tiles::{self, Row, Tiles, tile_params};
 use featc::compile::online;
-use featc::physical::{ColumnRole, StorageKind, view_layout};
-use featc::plan::{BinaryOp, Expr, ExprKind, Field, Input, Plan, UnaryOp, View, ViewKind};
+use featc::physical::{ColumnRole, view_layout};
+use featc::plan::{Field, Input, Plan, View, ViewKind};
 use featc::runtime::store::codec::{self, Param};
 use featc::types::{Micros, Type, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tokio_postgres::Client;
-use tokio_postgres::types::ToSql;
-
-pub type Row = BTreeMap<String, Value>;
-
-/// The analyzed plan of `examples/<name>` and the example's directory.
-pub fn example(name: &str) -> (Plan, PathBuf) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name);
-    let project = featc::project::load(std::slice::from_ref(&dir))
-        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
-    let (plan, diagnostics) = featc::project::analyze(&project.sources);
-    let plan = plan.unwrap_or_else(|| panic!("{name} does not compile: {diagnostics:?}"));
-    (plan, dir)
-}
 
 /// A CSV file without quoting (the examples' convention): an empty field is null.
 pub fn read_csv(path: &Path, fields: &[Field]) -> Vec<Row> {
@@ -69,21 +56,10 @@ fn parse_cell(text: &str, ty: &Type) -> Value {
     }
 }
 
-/// An RFC 3339 time in µs.
-pub fn micros(text: &str) -> Micros {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .unwrap_or_else(|e| panic!("`{text}`: {e}"))
-        .timestamp_micros()
-}
-
 /// Creates every view's tables and loads the example's history as of `now`.
 pub async fn load_example(client: &Client, plan: &Plan, dir: &Path, now: Micros) {
+    apply_ddl(client, plan).await;
     for view in &plan.views {
-        let artifacts = online::view_artifacts(plan, view).expect("artifacts");
-        client
-            .batch_execute(&artifacts.ddl)
-            .await
-            .expect("the DDL applies");
         let (fields, batch) = match &view.input {
             Input::Source(name) => {
                 let s = plan.source(name).expect("the source");
@@ -97,98 +73,36 @@ pub async fn load_example(client: &Client, plan: &Plan, dir: &Path, now: Micros)
         let location = batch.as_ref().expect("a batch location");
         let rows = read_csv(&dir.join(&location.path), fields);
         let params = match &view.kind {
-            ViewKind::Windowed { .. } => tile_params(plan, view, &rows, now),
+            ViewKind::Windowed { .. } => tile_rows(plan, view, &rows, now),
             ViewKind::Table { .. } => table_params(plan, view, &rows, now),
         };
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
+        let upsert = online::view_artifacts(plan, view)
+            .expect("artifacts")
+            .upsert;
         client
-            .execute(&artifacts.upsert, &refs)
+            .execute(&upsert, &refs(&params))
             .await
             .unwrap_or_else(|e| panic!("{}: the upsert fails: {e:?}", view.name));
     }
 }
 
-fn floor(t: Micros, d: Micros) -> Micros {
-    t - t.rem_euclid(d)
-}
-
-type TileKey = (Vec<Value>, Micros, Micros);
-
-/// One array per layout column: the folded state of every (key, granularity, tile start).
-fn tile_params(plan: &Plan, view: &View, events: &[Row], now: Micros) -> Vec<Param> {
+/// The upsert's parameters for the events before `now`: the folded state of every (key,
+/// granularity, tile start), one row each.
+fn tile_rows(plan: &Plan, view: &View, events: &[Row], now: Micros) -> Vec<Param> {
     let Input::Source(source) = &view.input else {
         panic!("a windowed view over a table");
     };
     let event_time = &plan.source(source).expect("the source").event_time;
+    let before_now = events.iter().filter(|e| match e[event_time] {
+        Value::Timestamp(t) => t < now,
+        ref other => panic!("{event_time}: {other:?}"),
+    });
+    let tiles: Tiles = tiles::events_by_tile(plan, view, before_now)
+        .into_iter()
+        .map(|(tile, tile_events)| (tile, tiles::fold(plan, view, &tile_events)))
+        .collect();
     let layout = view_layout(plan, view).expect("layout");
-    let StorageKind::Tiles { ladder } = &layout.kind else {
-        panic!("not tiles");
-    };
-    let mut tiles: BTreeMap<TileKey, Vec<State>> = BTreeMap::new();
-    for event in events {
-        let Value::Timestamp(t) = event[event_time] else {
-            panic!("no event time");
-        };
-        if t >= now {
-            continue;
-        }
-        let key: Vec<Value> = view.keys.iter().map(|k| event[&k.name].clone()).collect();
-        for &g in ladder {
-            let states = tiles
-                .entry((key.clone(), g, floor(t, g)))
-                .or_insert_with(|| {
-                    view.aggregates()
-                        .map(|(_, a)| State::new(&a.func, a.arg.as_ref().map(|x| &x.ty.ty)))
-                        .collect()
-                });
-            for (state, (_, aggregate)) in states.iter_mut().zip(view.aggregates()) {
-                if let Some(filter) = &aggregate.filter
-                    && eval(filter, event) != Value::Bool(true)
-                {
-                    continue;
-                }
-                let value = aggregate
-                    .arg
-                    .as_ref()
-                    .map_or(Value::Int(1), |arg| eval(arg, event));
-                state.update(&value, t);
-            }
-        }
-    }
-    let features: Vec<&str> = view.aggregates().map(|(f, _)| f.name.as_str()).collect();
-    layout
-        .columns
-        .iter()
-        .map(|column| {
-            let cells: Vec<FieldValue> = tiles
-                .iter()
-                .map(|((key, g, start), states)| match &column.role {
-                    ColumnRole::Key => FieldValue::Value(key_value(view, &column.name, key)),
-                    ColumnRole::TileStart => FieldValue::Value(Value::Timestamp(*start)),
-                    ColumnRole::TileGranularity => FieldValue::Int(*g),
-                    ColumnRole::State { feature, index, .. } => {
-                        let position = features
-                            .iter()
-                            .position(|f| f == feature)
-                            .expect("a feature");
-                        states[position].to_fields().swap_remove(*index)
-                    }
-                    other => panic!("{other:?} in a tile table"),
-                })
-                .collect();
-            codec::encode_fields(&column.ty, &cells).expect("the cells encode")
-        })
-        .collect()
-}
-
-fn key_value(view: &View, column: &str, key: &[Value]) -> Value {
-    let i = view
-        .keys
-        .iter()
-        .position(|k| k.name == column)
-        .unwrap_or_else(|| panic!("{column} is not a key of {}", view.name));
-    key[i].clone()
+    tile_params(view, &layout, &tiles)
 }
 
 /// One array per layout column: the table's rows written by `now`, the last written per
@@ -235,53 +149,6 @@ fn table_params(plan: &Plan, view: &View, rows: &[Row], now: Micros) -> Vec<Para
             codec::encode_values(&column.ty, &values).expect("the values encode")
         })
         .collect()
-}
-
-/// The aggregate arguments and filters of the examples: columns, literals, comparisons,
-/// `and`/`or`/`not`, casts of ints to floats (SQL semantics: a null operand gives null).
-fn eval(expr: &Expr, row: &Row) -> Value {
-    match &expr.kind {
-        ExprKind::Literal(v) => v.clone(),
-        ExprKind::Column(c) => row[c].clone(),
-        ExprKind::Cast {
-            expr,
-            to: Type::Float,
-        } => match eval(expr, row) {
-            Value::Int(i) => Value::Float(i as f64),
-            other => other,
-        },
-        ExprKind::Unary {
-            op: UnaryOp::Not,
-            expr,
-        } => match eval(expr, row) {
-            Value::Bool(b) => Value::Bool(!b),
-            _ => Value::Null,
-        },
-        ExprKind::Binary { op, left, right } => {
-            let (l, r) = (eval(left, row), eval(right, row));
-            match op {
-                BinaryOp::And => match (&l, &r) {
-                    (Value::Bool(false), _) | (_, Value::Bool(false)) => Value::Bool(false),
-                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
-                    _ => Value::Null,
-                },
-                BinaryOp::Or => match (&l, &r) {
-                    (Value::Bool(true), _) | (_, Value::Bool(true)) => Value::Bool(true),
-                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
-                    _ => Value::Null,
-                },
-                _ if l.is_null() || r.is_null() => Value::Null,
-                BinaryOp::Eq => Value::Bool(l == r),
-                BinaryOp::NotEq => Value::Bool(l != r),
-                BinaryOp::Lt => Value::Bool(l < r),
-                BinaryOp::LtEq => Value::Bool(l <= r),
-                BinaryOp::Gt => Value::Bool(l > r),
-                BinaryOp::GtEq => Value::Bool(l >= r),
-                other => panic!("the loader does not evaluate {other:?}"),
-            }
-        }
-        other => panic!("the loader does not evaluate {other:?}"),
-    }
 }
 
 /// Records that `view`'s online state is complete up to `until`.

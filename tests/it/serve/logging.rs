@@ -3,10 +3,10 @@
 //! fingerprints.
 
 use super::{client, db, harness, load, now, offline};
+use crate::support::example::{example, micros};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use featc::runtime::serve::log::LogConfig;
-use load::micros;
 use offline::rfc3339;
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
@@ -108,7 +108,7 @@ struct Served {
 #[tokio::test]
 async fn the_log_holds_one_row_per_served_entity_as_answered() {
     db::with_schema(|client: Arc<Client>| async move {
-        let (plan, dir) = load::example("fraud");
+        let (plan, dir) = example("fraud");
         load::load_example(&client, &plan, &dir, now()).await;
         let fresh_until = micros("2024-03-15T23:00:00Z");
         load::set_watermark(&client, "card_velocity", fresh_until).await;
@@ -234,7 +234,7 @@ async fn the_log_holds_one_row_per_served_entity_as_answered() {
 #[tokio::test]
 async fn log_files_complete_on_time_and_metrics_count_them() {
     db::with_schema(|client: Arc<Client>| async move {
-        let (plan, dir) = load::example("user_activity");
+        let (plan, dir) = example("user_activity");
         load::load_example(&client, &plan, &dir, now()).await;
         let log_dir = scratch("serve-log-time");
         let config = LogConfig {

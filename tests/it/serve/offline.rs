@@ -2,17 +2,17 @@
 //! the requests, its Parquet read back as JSON values spelled the way the API documents
 //! (timestamps RFC 3339 with microseconds, decimals as strings, NaN as null).
 
+use crate::support::example::run_training_set;
+use crate::support::values::read_parquet;
 use chrono::{DateTime, SecondsFormat};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, TimeUnit,
     TimestampMicrosecondType, TimestampNanosecondType,
 };
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use featc::types::Micros;
 use serde_json::{Map, Value as Json};
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub fn rfc3339(micros: Micros) -> String {
@@ -54,31 +54,9 @@ pub fn training_set_with(
     }
     std::fs::write(&labels, csv).expect("labels written");
     let out = scratch.join("training.parquet");
-    let run = Command::new(env!("CARGO_BIN_EXE_featc"))
-        .arg("training-set")
-        .arg(dir)
-        .args(["--service", service, "--at", "observation_ts", "--labels"])
-        .arg(&labels)
-        .arg("--out")
-        .arg(&out)
-        .args(sources.iter().flat_map(|(name, path)| {
-            ["--source".to_string(), format!("{name}={}", path.display())]
-        }))
-        .output()
-        .expect("featc runs");
-    assert!(
-        run.status.success(),
-        "training-set failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let file = std::fs::File::open(&out).expect("the training set");
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .expect("parquet")
-        .build()
-        .expect("a reader");
+    run_training_set(dir, service, &labels, &out, sources);
     let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch.expect("a batch");
+    for batch in read_parquet(&out) {
         for i in 0..batch.num_rows() {
             let mut row = Map::new();
             for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {

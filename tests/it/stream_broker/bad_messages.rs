@@ -6,8 +6,8 @@ use super::events::{DAY, NOW, Project, records, synthetic};
 use super::kafka::{Position, Producer, Record, broker, create_topic, ends, unique};
 use super::process::{Stream, Target};
 use super::store::{Folded, assert_holds, dead_letters, fold, wait_covered};
-use crate::stream_support::fixture::Rng;
-use crate::stream_support::{TestDb, with_db};
+use crate::support::db::{TestDb, with_db};
+use crate::support::rng::Rng;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,9 +1,10 @@
-//! What the tests produce: the user_activity example's events (its `data/events.csv`) and
+//! What the tests produce: the user_activity example's events (`support/example.rs`) and
 //! seeded synthetic events of the same schema, as JSON messages keyed by user; and a copy of
 //! the example project that reads the test's own topic.
 
 use super::kafka::Record;
-use crate::stream_support::fixture::Rng;
+use crate::support::example::{self, Event};
+use crate::support::rng::Rng;
 use featc::plan::Plan;
 use featc::types::{MICROS_PER_DAY, Micros};
 use std::path::{Path, PathBuf};
@@ -16,57 +17,10 @@ pub const DAY: Micros = 1_710_460_800_000_000;
 /// Events before this are older than the online store retains at `NOW`: recorded as late.
 pub const RETAINED_FROM: Micros = DAY - 3_600_000_000;
 
-/// One event as a message: its key (the user), its time, its JSON payload.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    pub user: String,
-    pub time: Micros,
-    pub payload: String,
-}
-
-pub fn example_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/user_activity")
-}
-
-pub fn parse_time(text: &str) -> Micros {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .unwrap_or_else(|e| panic!("`{text}`: {e}"))
-        .timestamp_micros()
-}
-
 pub fn format_time(t: Micros) -> String {
     chrono::DateTime::from_timestamp_micros(t)
         .expect("a time")
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
-/// The example's events as the app would send them (empty CSV cells left out: null).
-pub fn example_events() -> Vec<Event> {
-    let csv = std::fs::read_to_string(example_dir().join("data/events.csv")).expect("events.csv");
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
-    lines
-        .map(|line| {
-            let cells: Vec<&str> = line.split(',').collect();
-            assert_eq!(cells.len(), header.len(), "{line}");
-            let mut object = serde_json::Map::new();
-            for (name, cell) in header.iter().zip(&cells) {
-                if cell.is_empty() {
-                    continue;
-                }
-                let value = match *name {
-                    "revenue" => serde_json::json!(cell.parse::<f64>().expect("a number")),
-                    _ => serde_json::json!(cell),
-                };
-                object.insert(name.to_string(), value);
-            }
-            Event {
-                user: cells[0].to_string(),
-                time: parse_time(cells[header.len() - 1]),
-                payload: serde_json::Value::Object(object).to_string(),
-            }
-        })
-        .collect()
 }
 
 /// `n` seeded events of the example's schema on `day`: 30 users, every column sometimes null,
@@ -135,7 +89,7 @@ pub struct Project {
 impl Project {
     pub fn new(topic: &str) -> Project {
         let dir = std::env::temp_dir().join(super::kafka::unique("featc-it-broker"));
-        copy_dir(&example_dir(), &dir);
+        copy_dir(&example::dir("user_activity"), &dir);
         let sources = dir.join("sources.feat");
         let text = std::fs::read_to_string(&sources).expect("sources.feat");
         assert!(text.contains("\"user-events\""), "the example's topic");

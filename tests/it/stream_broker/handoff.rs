@@ -3,12 +3,13 @@
 //! tables equal those of streaming everything (another schema, another group, the same topic),
 //! and one in-process fold of every event: each event is counted exactly once.
 
-use super::events::{DAY, NOW, Project, example_events, format_time, records};
+use super::events::{DAY, NOW, Project, format_time, records};
 use super::kafka::{Position, Producer, broker, create_topic, ends, unique};
 use super::process::{Stream, Target, publish};
 use super::store::{assert_holds, fold, wait_covered};
-use crate::stream_support::fixture::Rng;
-use crate::stream_support::{TestDb, with_db};
+use crate::support::db::{TestDb, with_db};
+use crate::support::example::user_activity_events;
+use crate::support::rng::Rng;
 use featc::types::MICROS_PER_HOUR;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +22,7 @@ async fn publish_until_t_then_stream_from_t_equals_streaming_everything() {
             let topic = unique("featc-handoff");
             create_topic(&brokers, &topic, 3).await;
             let project = Project::new(&topic);
-            let mut events = example_events();
+            let mut events = user_activity_events();
             Rng::new(12).shuffle(&mut events);
             let until = DAY + 12 * MICROS_PER_HOUR;
             let before = events.iter().filter(|e| e.time < until).count();

@@ -3,7 +3,9 @@
 //! the same (key, time) requests. Each gives one row of output values per request, in order.
 
 use super::events::format_time;
-use crate::stream_support::read_parquet_rows;
+use crate::support::db::refs;
+use crate::support::example::run_training_set;
+use crate::support::values::read_parquet_rows;
 use featc::compile::online::service_lookup;
 use featc::physical::postgres_type::PgType;
 use featc::plan::Plan;
@@ -12,7 +14,6 @@ use featc::types::{Micros, Type, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 use tokio_postgres::Client;
-use tokio_postgres::types::ToSql;
 
 pub type Outputs = BTreeMap<String, Value>;
 
@@ -37,10 +38,8 @@ pub async fn lookup(
         codec::encode_values(&key_type, &keys).expect("the keys"),
         codec::encode_values(&time_type, &times).expect("the times"),
     ];
-    let refs: Vec<&(dyn ToSql + Sync)> =
-        params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
     let rows = client
-        .query(&sql, &refs)
+        .query(&sql, &refs(&params))
         .await
         .unwrap_or_else(|e| panic!("the lookup: {e:?}"));
     assert_eq!(rows.len(), requests.len(), "one row per request");
@@ -81,21 +80,7 @@ pub fn training_set(
     }
     std::fs::write(&labels, csv).expect("the labels");
     let out = scratch.join("training.parquet");
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_featc"))
-        .arg("training-set")
-        .arg(dir)
-        .args(["--service", &service.name, "--at", "observation_ts"])
-        .arg("--labels")
-        .arg(&labels)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("featc training-set runs");
-    assert!(
-        run.status.success(),
-        "training-set: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    run_training_set(dir, &service.name, &labels, &out, &[]);
     let rows = read_parquet_rows(&out);
     let _ = std::fs::remove_dir_all(&scratch);
     assert_eq!(rows.len(), requests.len(), "one training row per label");

@@ -4,15 +4,15 @@
 //! by `featc publish`. Then, at many times and for every key, the generated lookup of
 //! `churn_model` equals `featc training-set` on the batch data: zero mismatches.
 
-use super::events::{
-    DAY, Event, NOW, Project, RETAINED_FROM, example_dir, example_events, records, shifted,
-};
+use super::events::{DAY, NOW, Project, RETAINED_FROM, records, shifted};
 use super::kafka::{Producer, broker, create_topic, ends, unique};
 use super::lookup::{lookup, training_set};
 use super::process::{Stream, Target, publish};
 use super::store::{dead_letters, late_events, wait_covered};
-use crate::stream_support::fixture::Rng;
-use crate::stream_support::{TestDb, close, with_db};
+use crate::support::db::{TestDb, with_db};
+use crate::support::example::{self, Event, user_activity_events};
+use crate::support::rng::Rng;
+use crate::support::values::close_or_both_nan;
 use featc::types::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, Micros};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -43,8 +43,9 @@ fn request_times(rng: &mut Rng, events: &[Event]) -> Vec<Micros> {
 }
 
 fn keys(events: &[Event]) -> Vec<String> {
-    let profiles = std::fs::read_to_string(example_dir().join("data/user_profile.csv"))
-        .expect("user_profile.csv");
+    let profiles =
+        std::fs::read_to_string(example::dir("user_activity").join("data/user_profile.csv"))
+            .expect("user_profile.csv");
     let mut keys: BTreeSet<String> = events.iter().map(|e| e.user.clone()).collect();
     keys.extend(
         profiles
@@ -69,7 +70,7 @@ async fn lookups_on_the_streamed_state_equal_the_training_set() {
         publish(&project.dir, "user_profile_features", &db.url, &[]);
 
         let mut rng = Rng::new(20240315);
-        let mut events = example_events();
+        let mut events = user_activity_events();
         rng.shuffle(&mut events);
         // morning events held back: they arrive after the stream has committed the afternoon
         let noon = DAY + 12 * MICROS_PER_HOUR;
@@ -143,7 +144,7 @@ async fn lookups_on_the_streamed_state_equal_the_training_set() {
         let mut mismatches = Vec::new();
         for (((key, t), got), want) in requests.iter().zip(&online).zip(&offline) {
             for (name, value) in want {
-                if !close(value, &got[name]) {
+                if !close_or_both_nan(value, &got[name]) {
                     mismatches.push(format!(
                         "{key} at {}: {name} = {:?} online, {value:?} offline",
                         super::events::format_time(*t),

@@ -5,8 +5,8 @@ use super::events::{NOW, Project, workload};
 use super::kafka::{Position, Producer, broker, create_topic, ends, unique};
 use super::process::{Stream, Target};
 use super::store::{assert_holds, fold, offsets, wait_covered};
-use crate::stream_support::fixture::Rng;
-use crate::stream_support::{TestDb, with_db};
+use crate::support::db::{TestDb, with_db};
+use crate::support::rng::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -4,7 +4,7 @@
 
 use super::kafka::Position;
 use super::process::Stream;
-use crate::stream_support::{Tiles, assert_same_tiles, stored_tiles, tiles_of};
+use crate::support::tiles::{Tiles, assert_same_tiles, stored_tiles, tiles_of};
 use featc::plan::Plan;
 use featc::runtime::stream::{ManualClock, Message, Operator, OperatorConfig};
 use std::collections::BTreeMap;
@@ -113,7 +113,7 @@ pub struct Folded {
 }
 
 pub fn fold(plan: &Plan, topic: &str, messages: &[(Position, &[u8])], now: &str) -> Folded {
-    let now = super::events::parse_time(now);
+    let now = crate::support::example::micros(now);
     let config = OperatorConfig {
         start: None,
         record_late: true,

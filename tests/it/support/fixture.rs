@@ -1,6 +1,7 @@
 //! The project under test, and seeded random events and table rows for it: values drawn from
 //! small sets so that ties in time and value happen, with nulls.
 
+use super::rng::Rng;
 use featc::plan::Plan;
 use featc::source::SourceMap;
 use featc::types::{MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, Micros, Value};
@@ -102,39 +103,6 @@ pub fn plan() -> Plan {
     plan.unwrap_or_else(|| panic!("the test project does not compile: {diagnostics:#?}"))
 }
 
-/// splitmix64: a tiny seeded generator, so failures reproduce.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    pub fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
-
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i + 1);
-            items.swap(i, j);
-        }
-    }
-}
-
 /// 2024-03-15T00:00:00Z.
 pub const START: Micros = 1_710_460_800 * MICROS_PER_SECOND;
 pub const KEYS: [&str; 3] = ["u_1", "u 2", "ü\"3"];
@@ -201,6 +169,33 @@ pub fn events(rng: &mut Rng, per_key: usize) -> Vec<Event> {
         }
     }
     out
+}
+
+/// The times worth asking the fixture's features at (the source settles 1m): before any event,
+/// on and just after window boundaries, inside windows, long after every event, and at events'
+/// own times + settle (the event itself excluded) and one µs later.
+pub fn probe_times(events: &[Event]) -> Vec<Micros> {
+    let (m, h, start) = (MICROS_PER_MINUTE, MICROS_PER_HOUR, START);
+    let mut times = vec![
+        start - 3 * h,
+        start - h,
+        start,
+        start + m,
+        start + 16 * m,
+        start + h + m,
+        start + h + m + 1,
+        start + 2 * h + 37 * m + 12_345_678,
+        start + 3 * h,
+        start + 6 * h + m,
+        start + 9 * h,
+        start + 3 * 24 * h,
+    ];
+    times.extend(events.iter().step_by(17).take(6).map(|e| e.time + m));
+    times.extend(events.iter().step_by(11).map(|e| e.time + m));
+    times.extend(events.iter().step_by(13).map(|e| e.time + m + 1));
+    times.sort_unstable();
+    times.dedup();
+    times
 }
 
 /// A version of a profile row.
