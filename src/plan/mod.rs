@@ -197,6 +197,28 @@ pub struct Service {
     pub location: Location,
 }
 
+impl Service {
+    /// The views the service's values depend on: its included views, then any view only a
+    /// derived output names, in that order (the order a lookup reads them in).
+    pub fn read_views(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.views.iter().map(String::as_str).collect();
+        for output in &self.outputs {
+            let referenced = match &output.def {
+                OutputDef::Feature { view, .. } => vec![view.as_str()],
+                OutputDef::Derived { expr } => {
+                    expr.features().into_iter().map(|(v, _)| v).collect()
+                }
+            };
+            for view in referenced {
+                if !names.contains(&view) {
+                    names.push(view);
+                }
+            }
+        }
+        names
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceOutput {
     /// The output column's name (the alias, if any).

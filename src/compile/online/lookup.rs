@@ -124,19 +124,8 @@ pub fn service_lookup(plan: &Plan, service: &Service) -> Result<String, OnlineEr
 
 /// The views the service reads: its included views, then any view only a derived output names.
 fn included_views<'p>(plan: &'p Plan, service: &Service) -> Result<Vec<&'p View>, OnlineError> {
-    let mut names: Vec<&str> = service.views.iter().map(String::as_str).collect();
-    for output in &service.outputs {
-        let referenced = match &output.def {
-            OutputDef::Feature { view, .. } => vec![view.as_str()],
-            OutputDef::Derived { expr } => expr.features().into_iter().map(|(v, _)| v).collect(),
-        };
-        for view in referenced {
-            if !names.contains(&view) {
-                names.push(view);
-            }
-        }
-    }
-    names
+    service
+        .read_views()
         .into_iter()
         .map(|name| {
             plan.view(name).ok_or_else(|| OnlineError::Missing {

@@ -4,7 +4,7 @@
 use super::retention::Retention;
 use crate::compile::online::{OnlineError, service_lookup};
 use crate::physical::postgres_type::PgType;
-use crate::plan::{Field, OutputDef, Plan, Service};
+use crate::plan::{Field, Plan, Service};
 use crate::types::Type;
 use std::collections::BTreeMap;
 
@@ -66,7 +66,8 @@ fn served(plan: &Plan, service: &Service) -> Result<ServedService, OnlineError> 
         .iter()
         .map(|k| PgType::of_type(&k.ty.ty))
         .collect::<Result<Vec<_>, _>>()?;
-    let views = view_names(service)
+    let views = service
+        .read_views()
         .into_iter()
         .map(|name| {
             let view = plan.view(name).ok_or_else(|| OnlineError::Missing {
@@ -91,21 +92,4 @@ fn served(plan: &Plan, service: &Service) -> Result<ServedService, OnlineError> 
         views,
         lookup: service_lookup(plan, service)?,
     })
-}
-
-/// The views whose state the service's values depend on, in the order the lookup reads them.
-fn view_names(service: &Service) -> Vec<&str> {
-    let mut names: Vec<&str> = service.views.iter().map(String::as_str).collect();
-    for output in &service.outputs {
-        let referenced = match &output.def {
-            OutputDef::Feature { view, .. } => vec![view.as_str()],
-            OutputDef::Derived { expr } => expr.features().into_iter().map(|(v, _)| v).collect(),
-        };
-        for view in referenced {
-            if !names.contains(&view) {
-                names.push(view);
-            }
-        }
-    }
-    names
 }
