@@ -99,7 +99,7 @@ impl PgType {
             FieldType::Float => PgType::scalar(Scalar::Double),
             FieldType::Value(ty) => PgType::of_type(ty)?,
             FieldType::ValueList(ty) => PgType::of_type(&Type::List(Box::new(ty.clone())))?,
-            FieldType::TimeList => PgType {
+            FieldType::IntList => PgType {
                 scalar: Scalar::BigInt,
                 array: true,
             },
@@ -205,7 +205,7 @@ mod tests {
         let sql = |ty: FieldType| PgType::of_field(&ty).unwrap().sql();
         assert_eq!(sql(FieldType::Numeric { scale: 2 }), "numeric");
         assert_eq!(sql(FieldType::Time), "bigint");
-        assert_eq!(sql(FieldType::TimeList), "bigint[]");
+        assert_eq!(sql(FieldType::IntList), "bigint[]");
         assert_eq!(sql(FieldType::ValueList(Type::Date)), "date[]");
         assert_eq!(sql(FieldType::Bytes), "bytea");
     }

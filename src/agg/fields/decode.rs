@@ -209,7 +209,7 @@ impl Reader<'_> {
 
     fn times(&mut self) -> Result<Vec<Micros>, DecodeError> {
         match self.take()? {
-            (_, FieldValue::Times(times)) => Ok(times.clone()),
+            (_, FieldValue::Ints(times)) => Ok(times.clone()),
             (field, found) => Err(Self::wrong_type(field, found)),
         }
     }
@@ -325,7 +325,7 @@ mod tests {
             &AggFunc::LastN { n: 2 },
             Some(&Type::Int),
             &[
-                FieldValue::Times(vec![1, 2]),
+                FieldValue::Ints(vec![1, 2]),
                 FieldValue::Values(vec![Value::Int(1)]),
             ],
         );

@@ -51,8 +51,9 @@ pub enum FieldType {
     /// A list of values of the argument's type: the array of the `Value` column type
     /// (`text[] COLLATE "C"`, `bigint[]`, ...).
     ValueList(Type),
-    /// A list of event times. Postgres `bigint[]`.
-    TimeList,
+    /// A list of 64-bit ints: event times (`last_n`), sketch buckets and counts. Postgres
+    /// `bigint[]`.
+    IntList,
     /// Raw bytes. Postgres `bytea`.
     Bytes,
 }
@@ -66,7 +67,7 @@ impl fmt::Display for FieldType {
             FieldType::Time => f.write_str("a time"),
             FieldType::Value(ty) => write!(f, "a {ty} value"),
             FieldType::ValueList(ty) => write!(f, "a list of {ty} values"),
-            FieldType::TimeList => f.write_str("a list of times"),
+            FieldType::IntList => f.write_str("a list of ints"),
             FieldType::Bytes => f.write_str("bytes"),
         }
     }
@@ -132,7 +133,7 @@ pub enum FieldValue {
     Time(Micros),
     Value(Value),
     Values(Vec<Value>),
-    Times(Vec<Micros>),
+    Ints(Vec<i64>),
     Bytes(Vec<u8>),
 }
 
@@ -146,7 +147,7 @@ impl FieldValue {
             FieldValue::Time(_) => "a time".into(),
             FieldValue::Value(_) => "a value".into(),
             FieldValue::Values(_) => "a list of values".into(),
-            FieldValue::Times(_) => "a list of times".into(),
+            FieldValue::Ints(_) => "a list of ints".into(),
             FieldValue::Bytes(_) => "bytes".into(),
         }
     }
@@ -198,7 +199,7 @@ pub fn state_fields(func: &AggFunc, arg: Option<&Type>) -> Vec<StateField> {
         AggFunc::LastN { n } => {
             let rule = MergeRule::LatestN { n: *n };
             vec![
-                field("times", FieldType::TimeList, false, rule),
+                field("times", FieldType::IntList, false, rule),
                 field("values", FieldType::ValueList(arg_type), false, rule),
             ]
         }
@@ -275,7 +276,7 @@ impl State {
                 None => vec![FieldValue::Null, FieldValue::Null],
             },
             State::LastN(latest) => vec![
-                FieldValue::Times(latest.newest_first().iter().map(|p| p.time).collect()),
+                FieldValue::Ints(latest.newest_first().iter().map(|p| p.time).collect()),
                 FieldValue::Values(
                     latest
                         .newest_first()

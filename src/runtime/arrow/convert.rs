@@ -24,7 +24,7 @@ pub fn field_arrow_type(ty: &FieldType) -> DataType {
         FieldType::Float => DataType::Float64,
         FieldType::Value(ty) => arrow_type(ty),
         FieldType::ValueList(ty) => list_of(arrow_type(ty)),
-        FieldType::TimeList => list_of(DataType::Int64),
+        FieldType::IntList => list_of(DataType::Int64),
         FieldType::Bytes => DataType::Binary,
     }
 }
@@ -120,7 +120,7 @@ pub fn field_to_scalar(value: &FieldValue, ty: &FieldType) -> Result<ScalarValue
         (FieldValue::Values(items), FieldType::ValueList(_)) => {
             value_to_scalar(&Value::List(items.clone()), &data_type)?
         }
-        (FieldValue::Times(times), FieldType::TimeList) => {
+        (FieldValue::Ints(times), FieldType::IntList) => {
             let scalars: Vec<ScalarValue> =
                 times.iter().map(|t| ScalarValue::Int64(Some(*t))).collect();
             ScalarValue::List(ScalarValue::new_list_nullable(&scalars, &DataType::Int64))
@@ -231,7 +231,7 @@ pub fn field_from_array(array: &ArrayRef, row: usize, ty: &FieldType) -> Result<
                     .collect::<Result<_>>()?,
             )
         }
-        FieldType::TimeList => {
+        FieldType::IntList => {
             let Some(lists) = array.as_list_opt::<i32>() else {
                 return internal_err!(
                     "featc: state field of type {} is not {ty}",
@@ -245,7 +245,7 @@ pub fn field_from_array(array: &ArrayRef, row: usize, ty: &FieldType) -> Result<
                     array.data_type()
                 );
             };
-            FieldValue::Times(times.iter().flatten().collect())
+            FieldValue::Ints(times.iter().flatten().collect())
         }
         FieldType::Bytes => match array.as_binary_opt::<i32>() {
             Some(bytes) => FieldValue::Bytes(bytes.value(row).to_vec()),
@@ -388,7 +388,7 @@ mod tests {
                 FieldType::Numeric { scale: 3 },
             ),
             (FieldValue::Float(-0.5), FieldType::Float),
-            (FieldValue::Times(vec![3, 1]), FieldType::TimeList),
+            (FieldValue::Ints(vec![3, 1]), FieldType::IntList),
             (
                 FieldValue::Values(vec![Value::String("a".into())]),
                 FieldType::ValueList(Type::String),

@@ -134,9 +134,9 @@ pub fn decode_field(row: &Row, index: usize, ty: &FieldType) -> Result<FieldValu
                 _ => FieldValue::Null,
             }
         }
-        FieldType::TimeList => null_or(
+        FieldType::IntList => null_or(
             row.try_get::<_, Option<Vec<i64>>>(index)?
-                .map(FieldValue::Times),
+                .map(FieldValue::Ints),
         ),
         FieldType::Bytes => null_or(
             row.try_get::<_, Option<Vec<u8>>>(index)?

@@ -24,7 +24,7 @@ fn cell(field: &FieldValue) -> Cell<'_> {
         FieldValue::Float(f) => owned(Value::Float(*f)),
         FieldValue::Value(v) => Cell::Value(Cow::Borrowed(v)),
         FieldValue::Values(vs) => owned(Value::List(vs.clone())),
-        FieldValue::Times(ts) => owned(Value::List(ts.iter().map(|t| Value::Int(*t)).collect())),
+        FieldValue::Ints(ts) => owned(Value::List(ts.iter().map(|t| Value::Int(*t)).collect())),
         FieldValue::Bytes(b) => Cell::Bytes(b),
     }
 }
