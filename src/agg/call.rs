@@ -5,6 +5,8 @@ use super::AggFunc;
 
 /// The largest `n` of `last_n(x, n)`: the state keeps `n` values per entity per tile online.
 pub const MAX_LAST_N: u32 = 1000;
+/// The largest `k` of `top_k(x, k)`: the result is a list of up to `k` values.
+pub const MAX_TOP_K: u32 = 1000;
 
 /// How an aggregate is called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,8 +15,10 @@ pub enum Arity {
     StarOrValue,
     /// `f(x)`.
     Value,
-    /// `f(x, n)` with `n` an integer literal (`last_n`).
+    /// `f(x, n)` with `n` an integer literal (`last_n`, `top_k`).
     ValueAndLimit,
+    /// `f(x, q)` with `q` a number literal from 0 to 1 (`approx_percentile`).
+    ValueAndFraction,
 }
 
 impl Arity {
@@ -24,7 +28,15 @@ impl Arity {
             Arity::StarOrValue => format!("`{name}(*)` or `{name}(x)`"),
             Arity::Value => format!("`{name}(x)`"),
             Arity::ValueAndLimit => {
-                format!("`{name}(x, n)` with `n` an integer literal from 1 to {MAX_LAST_N}")
+                let max = if name == "top_k" {
+                    MAX_TOP_K
+                } else {
+                    MAX_LAST_N
+                };
+                format!("`{name}(x, n)` with `n` an integer literal from 1 to {max}")
+            }
+            Arity::ValueAndFraction => {
+                format!("`{name}(x, q)` with `q` a number from 0 to 1, e.g. `{name}(x, 0.95)`")
             }
         }
     }
@@ -44,6 +56,8 @@ pub const AGGREGATE_NAMES: &[(&str, Arity)] = &[
     ("approx_count_distinct", Arity::Value),
     ("stddev_pop", Arity::Value),
     ("var_pop", Arity::Value),
+    ("approx_percentile", Arity::ValueAndFraction),
+    ("top_k", Arity::ValueAndLimit),
 ];
 
 /// How `name` is called, or `None` if it is not an aggregate.
@@ -55,7 +69,7 @@ pub fn arity(name: &str) -> Option<Arity> {
 }
 
 /// The shape of a call's arguments as the analyser found them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CallArgs {
     /// `(*)`
     Star,
@@ -63,19 +77,36 @@ pub enum CallArgs {
     Value,
     /// `(x, n)` with `n` an integer literal.
     ValueAndLimit(i64),
+    /// `(x, q)` with `q` a number literal that is not an integer.
+    ValueAndFraction(f64),
     /// Anything else (no argument, three arguments, a non-literal limit, ...).
     Other,
 }
 
 /// Why a call does not make an aggregate.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CallError {
     #[error("`{0}` is not an aggregate")]
     NotAnAggregate(String),
     #[error("`{name}` is called as {usage}")]
     WrongArguments { name: &'static str, usage: String },
-    #[error("the `n` of `last_n(x, n)` must be from 1 to {MAX_LAST_N}, found {found}")]
-    LimitOutOfRange { found: i64 },
+    #[error("the `n` of `{name}(x, n)` must be from 1 to {max}, found {found}")]
+    LimitOutOfRange {
+        name: &'static str,
+        max: u32,
+        found: i64,
+    },
+    #[error(
+        "the `q` of `approx_percentile(x, q)` must be from 0 to 1 in steps of 0.000001, found {found}"
+    )]
+    FractionOutOfRange { found: f64 },
+}
+
+/// `q` in millionths, if it is in [0, 1] and a whole number of millionths.
+fn fraction_ppm(q: f64) -> Option<u32> {
+    let ppm = q * 1e6;
+    let rounded = ppm.round();
+    ((0.0..=1e6).contains(&rounded) && (ppm - rounded).abs() < 1e-6).then_some(rounded as u32)
 }
 
 impl AggFunc {
@@ -89,15 +120,38 @@ impl AggFunc {
             name: known,
             usage: arity.usage(known),
         };
+        let limited = |name: &'static str, max: u32, n: i64| match u32::try_from(n) {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(CallError::LimitOutOfRange {
+                name,
+                max,
+                found: n,
+            }),
+        };
+        let fraction = |q: f64| {
+            fraction_ppm(q)
+                .map(|ppm| AggFunc::ApproxPercentile { ppm })
+                .ok_or(CallError::FractionOutOfRange { found: q })
+        };
         match (args, *known) {
             (CallArgs::Star, "count") => Ok(AggFunc::CountAll),
-            (CallArgs::ValueAndLimit(n), "last_n") => match u32::try_from(n) {
-                Ok(n) if (1..=MAX_LAST_N).contains(&n) => Ok(AggFunc::LastN { n }),
-                _ => Err(CallError::LimitOutOfRange { found: n }),
-            },
-            (CallArgs::Value, "last_n") => Err(wrong()),
+            (CallArgs::ValueAndLimit(n), "last_n") => {
+                limited("last_n", MAX_LAST_N, n).map(|n| AggFunc::LastN { n })
+            }
+            (CallArgs::ValueAndLimit(k), "top_k") => {
+                limited("top_k", MAX_TOP_K, k).map(|k| AggFunc::TopK { k })
+            }
+            (CallArgs::ValueAndLimit(q), "approx_percentile") => fraction(q as f64),
+            (CallArgs::ValueAndFraction(q), "approx_percentile") => fraction(q),
+            (CallArgs::Value, "last_n" | "top_k" | "approx_percentile") => Err(wrong()),
             (CallArgs::Value, _) => single_argument(known).ok_or_else(wrong),
-            (CallArgs::Star | CallArgs::ValueAndLimit(_) | CallArgs::Other, _) => Err(wrong()),
+            (
+                CallArgs::Star
+                | CallArgs::ValueAndLimit(_)
+                | CallArgs::ValueAndFraction(_)
+                | CallArgs::Other,
+                _,
+            ) => Err(wrong()),
         }
     }
 }
@@ -128,6 +182,7 @@ mod tests {
         for (name, arity) in AGGREGATE_NAMES {
             let args = match arity {
                 Arity::ValueAndLimit => CallArgs::ValueAndLimit(3),
+                Arity::ValueAndFraction => CallArgs::ValueAndFraction(0.5),
                 _ => CallArgs::Value,
             };
             let func = AggFunc::from_call(name, args).unwrap();
@@ -173,8 +228,34 @@ mod tests {
         for bad in [0, -1, 1001, i64::MAX] {
             assert_eq!(
                 AggFunc::from_call("last_n", CallArgs::ValueAndLimit(bad)),
-                Err(CallError::LimitOutOfRange { found: bad })
+                Err(CallError::LimitOutOfRange {
+                    name: "last_n",
+                    max: MAX_LAST_N,
+                    found: bad
+                })
             );
         }
+    }
+
+    #[test]
+    fn percentiles_take_a_fraction_in_millionths() {
+        let q = |q| AggFunc::from_call("approx_percentile", CallArgs::ValueAndFraction(q));
+        assert_eq!(q(0.95), Ok(AggFunc::ApproxPercentile { ppm: 950_000 }));
+        assert_eq!(q(0.999999), Ok(AggFunc::ApproxPercentile { ppm: 999_999 }));
+        assert_eq!(
+            AggFunc::from_call("approx_percentile", CallArgs::ValueAndLimit(1)),
+            Ok(AggFunc::ApproxPercentile { ppm: 1_000_000 })
+        );
+        for bad in [1.5, -0.1, 0.1234567] {
+            assert!(q(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            AggFunc::ApproxPercentile { ppm: 950_000 }.parameter_text(),
+            Some("0.95".into())
+        );
+        assert_eq!(
+            AggFunc::ApproxPercentile { ppm: 1_000_000 }.parameter_text(),
+            Some("1.0".into())
+        );
     }
 }

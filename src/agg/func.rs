@@ -27,6 +27,16 @@ pub enum AggFunc {
     ApproxCountDistinct,
     StddevPop,
     VarPop,
+    /// `approx_percentile(x, q)`: the q-quantile within 1/128 relative error ([`super::Sketch`]);
+    /// `q` in millionths.
+    ApproxPercentile {
+        ppm: u32,
+    },
+    /// `top_k(x, k)`: the `k` most frequent non-null values, most frequent first, ties by
+    /// value ([`super::Frequencies`]).
+    TopK {
+        k: u32,
+    },
 }
 
 /// What `min`, `max`, `first` and `last` keep — the one definition of their order and their
@@ -75,7 +85,7 @@ enum Domain {
 impl AggFunc {
     /// Every aggregate, with `last_n`'s `n` at 1 (a call gives the real one): what an engine
     /// registers, so that a new aggregate reaches every engine.
-    pub const EVERY: [AggFunc; 13] = [
+    pub const EVERY: [AggFunc; 15] = [
         AggFunc::CountAll,
         AggFunc::Count,
         AggFunc::Sum,
@@ -89,6 +99,8 @@ impl AggFunc {
         AggFunc::ApproxCountDistinct,
         AggFunc::StddevPop,
         AggFunc::VarPop,
+        AggFunc::ApproxPercentile { ppm: 500_000 },
+        AggFunc::TopK { k: 1 },
     ];
 
     /// The name as written in `.feat` (`count(*)` and `count(x)` are both "count").
@@ -106,6 +118,55 @@ impl AggFunc {
             AggFunc::ApproxCountDistinct => "approx_count_distinct",
             AggFunc::StddevPop => "stddev_pop",
             AggFunc::VarPop => "var_pop",
+            AggFunc::ApproxPercentile { .. } => "approx_percentile",
+            AggFunc::TopK { .. } => "top_k",
+        }
+    }
+
+    /// The literal parameter of a call (`last_n`'s `n`, `top_k`'s `k`, `approx_percentile`'s
+    /// `q` in millionths), which is part of the aggregate's identity.
+    pub fn parameter(&self) -> Option<i64> {
+        match self {
+            AggFunc::LastN { n } => Some(i64::from(*n)),
+            AggFunc::TopK { k } => Some(i64::from(*k)),
+            AggFunc::ApproxPercentile { ppm } => Some(i64::from(*ppm)),
+            _ => None,
+        }
+    }
+
+    /// The same aggregate with `parameter` (as [`AggFunc::parameter`] gives it), if it takes
+    /// one and the value is in range.
+    pub fn with_parameter(&self, parameter: i64) -> Option<AggFunc> {
+        let bounded = |max: u32| {
+            u32::try_from(parameter)
+                .ok()
+                .filter(|p| (1..=max).contains(p))
+        };
+        match self {
+            AggFunc::LastN { .. } => bounded(super::MAX_LAST_N).map(|n| AggFunc::LastN { n }),
+            AggFunc::TopK { .. } => bounded(super::MAX_TOP_K).map(|k| AggFunc::TopK { k }),
+            AggFunc::ApproxPercentile { .. } => u32::try_from(parameter)
+                .ok()
+                .filter(|ppm| i64::from(*ppm) <= super::sketch::PPM)
+                .map(|ppm| AggFunc::ApproxPercentile { ppm }),
+            _ => None,
+        }
+    }
+
+    /// The parameter as written in `.feat` (`3`, `0.95`), for `featc explain`.
+    pub fn parameter_text(&self) -> Option<String> {
+        match self {
+            AggFunc::ApproxPercentile { ppm } => {
+                let text = format!("{:06}", ppm % 1_000_000);
+                let whole = ppm / 1_000_000;
+                let fraction = text.trim_end_matches('0');
+                Some(if fraction.is_empty() {
+                    format!("{whole}.0")
+                } else {
+                    format!("{whole}.{fraction}")
+                })
+            }
+            other => other.parameter().map(|p| p.to_string()),
         }
     }
 
@@ -128,13 +189,18 @@ impl AggFunc {
     fn domain(&self) -> Domain {
         match self {
             AggFunc::CountAll | AggFunc::Count => Domain::Any,
-            AggFunc::Sum | AggFunc::Avg | AggFunc::StddevPop | AggFunc::VarPop => Domain::Numeric,
+            AggFunc::Sum
+            | AggFunc::Avg
+            | AggFunc::StddevPop
+            | AggFunc::VarPop
+            | AggFunc::ApproxPercentile { .. } => Domain::Numeric,
             AggFunc::Min | AggFunc::Max => Domain::Orderable,
             AggFunc::First
             | AggFunc::Last
             | AggFunc::LastN { .. }
             | AggFunc::CountDistinct
-            | AggFunc::ApproxCountDistinct => Domain::Scalar,
+            | AggFunc::ApproxCountDistinct
+            | AggFunc::TopK { .. } => Domain::Scalar,
         }
     }
 
@@ -188,13 +254,16 @@ impl AggFunc {
                 },
                 _ => Type::Float,
             }),
-            AggFunc::Avg | AggFunc::StddevPop | AggFunc::VarPop => {
-                ColumnType::nullable(Type::Float)
-            }
+            AggFunc::Avg
+            | AggFunc::StddevPop
+            | AggFunc::VarPop
+            | AggFunc::ApproxPercentile { .. } => ColumnType::nullable(Type::Float),
             AggFunc::Min | AggFunc::Max | AggFunc::First | AggFunc::Last => {
                 ColumnType::nullable(arg_type())
             }
-            AggFunc::LastN { .. } => ColumnType::required(Type::List(Box::new(arg_type()))),
+            AggFunc::LastN { .. } | AggFunc::TopK { .. } => {
+                ColumnType::required(Type::List(Box::new(arg_type())))
+            }
         }
     }
 
@@ -213,8 +282,9 @@ impl AggFunc {
             | AggFunc::Count
             | AggFunc::CountDistinct
             | AggFunc::ApproxCountDistinct => Value::Int(0),
-            AggFunc::LastN { .. } => Value::List(Vec::new()),
-            AggFunc::Sum
+            AggFunc::LastN { .. } | AggFunc::TopK { .. } => Value::List(Vec::new()),
+            AggFunc::ApproxPercentile { .. }
+            | AggFunc::Sum
             | AggFunc::Avg
             | AggFunc::Min
             | AggFunc::Max

@@ -42,6 +42,9 @@
 //!   are bit-identical in every process and version.
 //! - **`stddev_pop`/`var_pop`** keep (count, mean, M2) merged with Chan's formula
 //!   ([`MergeRule::Moments`]); merging is exactly commutative.
+//! - **`approx_percentile`** counts values in logarithmic buckets ([`Sketch`]: within 1/128
+//!   relative error, no logarithms, exact merges); **`top_k`** counts every value
+//!   ([`Frequencies`]); both merge by adding counts ([`MergeRule::KeyedCounts`]).
 //! - **Lists** are taken only by `count(x)` (see [`AggFunc::accepts`]).
 //! - **serde.** `State` derives serde for checkpoints and debugging; serde_json parses floats
 //!   exactly only with its `float_roundtrip` feature. The portable, exact encoding is the
@@ -64,18 +67,23 @@
 //! | `approx_count_distinct` | 0 if `registers` is empty, else the estimate in [`hll`](self::hll), rounded |
 //! | `var_pop` | null if `count = 0`, else `greatest(m2 / count, 0)` |
 //! | `stddev_pop` | the square root of `var_pop` |
+//! | `approx_percentile` | null without values, else the middle of the bucket holding rank `⌊q·(n − 1)⌋` |
+//! | `top_k` | the `k` values with the greatest counts, ties by value ascending |
 
 mod call;
 mod canonical;
 mod compensated;
 mod fields;
+mod frequencies;
 mod func;
 mod hash;
 pub mod hll;
 mod latest;
 mod moments;
 mod numeric;
+mod pairs;
 pub mod postgres;
+pub mod sketch;
 mod sliding;
 mod state;
 mod sum;
@@ -83,15 +91,17 @@ mod sum;
 #[cfg(test)]
 mod tests;
 
-pub use call::{AGGREGATE_NAMES, Arity, CallArgs, CallError, MAX_LAST_N, arity};
+pub use call::{AGGREGATE_NAMES, Arity, CallArgs, CallError, MAX_LAST_N, MAX_TOP_K, arity};
 pub use canonical::{canonical, canonical_float};
 pub use compensated::CompensatedSum;
 pub use fields::{DecodeError, FieldType, FieldValue, MergeRule, StateField, state_fields};
+pub use frequencies::Frequencies;
 pub use func::{AggFunc, Extreme};
 pub use hash::hash_value;
 pub use hll::Hll;
 pub use latest::{LatestN, Stamped};
 pub use moments::Moments;
+pub use sketch::Sketch;
 pub use sliding::Sliding;
 pub use state::{MergeError, State};
 pub use sum::Sum;

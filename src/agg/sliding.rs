@@ -35,7 +35,9 @@ impl AggFunc {
             AggFunc::LastN { .. }
             | AggFunc::ApproxCountDistinct
             | AggFunc::StddevPop
-            | AggFunc::VarPop => Sliding::Refold,
+            | AggFunc::VarPop
+            | AggFunc::ApproxPercentile { .. }
+            | AggFunc::TopK { .. } => Sliding::Refold,
         }
     }
 }

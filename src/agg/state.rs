@@ -4,11 +4,13 @@
 
 use super::AggFunc;
 use super::canonical::{assign, canonical};
+use super::frequencies::Frequencies;
 use super::func::Extreme;
 use super::hll::Hll;
 use super::latest::{LatestN, Stamped, keep_extreme};
 use super::moments::Moments;
 use super::numeric::to_f64;
+use super::sketch::Sketch;
 use super::sum::Sum;
 use crate::types::{Micros, Type, Value};
 use serde::{Deserialize, Serialize};
@@ -42,6 +44,15 @@ pub enum State {
     ApproxCountDistinct(Hll),
     StddevPop(Moments),
     VarPop(Moments),
+    /// `approx_percentile(x, q)`, `q` in millionths.
+    ApproxPercentile {
+        ppm: u32,
+        sketch: Sketch,
+    },
+    TopK {
+        k: u32,
+        counts: Frequencies,
+    },
 }
 
 /// Two states of different aggregates (or argument types) were merged.
@@ -74,6 +85,14 @@ impl State {
             AggFunc::ApproxCountDistinct => State::ApproxCountDistinct(Hll::default()),
             AggFunc::StddevPop => State::StddevPop(Moments::default()),
             AggFunc::VarPop => State::VarPop(Moments::default()),
+            AggFunc::ApproxPercentile { ppm } => State::ApproxPercentile {
+                ppm: *ppm,
+                sketch: Sketch::default(),
+            },
+            AggFunc::TopK { k } => State::TopK {
+                k: *k,
+                counts: Frequencies::default(),
+            },
         }
     }
 
@@ -122,6 +141,12 @@ impl State {
                     moments.add(x);
                 }
             }
+            State::ApproxPercentile { sketch, .. } => {
+                if let Some(x) = to_f64(value) {
+                    sketch.insert(x);
+                }
+            }
+            State::TopK { counts, .. } => counts.insert(&canonical(value)),
         }
     }
 
@@ -199,6 +224,26 @@ impl State {
                 a.merge(b);
                 true
             }
+            (
+                State::ApproxPercentile { ppm, sketch },
+                State::ApproxPercentile {
+                    ppm: other_ppm,
+                    sketch: other,
+                },
+            ) if ppm == other_ppm => {
+                sketch.merge(other);
+                true
+            }
+            (
+                State::TopK { k, counts },
+                State::TopK {
+                    k: other_k,
+                    counts: other,
+                },
+            ) if k == other_k => {
+                counts.merge(other);
+                true
+            }
             _ => false,
         };
         if merged { Ok(()) } else { Err(mismatch(self)) }
@@ -225,6 +270,30 @@ impl State {
                 .variance()
                 .map_or(Value::Null, |variance| Value::Float(variance.sqrt())),
             State::VarPop(moments) => moments.variance().map_or(Value::Null, Value::Float),
+            State::ApproxPercentile { ppm, sketch } => {
+                sketch.quantile(*ppm).map_or(Value::Null, Value::Float)
+            }
+            State::TopK { k, counts } => Value::List(counts.top(*k)),
+        }
+    }
+
+    /// A rough count of the heap bytes the state holds (engines account memory with it).
+    pub fn heap_size(&self) -> usize {
+        let value_size = |v: &Value| std::mem::size_of::<Value>() + value_heap_size(v);
+        match self {
+            State::Min(Some(v)) | State::Max(Some(v)) => value_heap_size(v),
+            State::First(Some(pair)) | State::Last(Some(pair)) => value_heap_size(&pair.value),
+            State::LastN(latest) => latest
+                .newest_first()
+                .iter()
+                .map(|pair| 8 + value_size(&pair.value))
+                .sum(),
+            // a B-tree node costs about as much again as its elements
+            State::CountDistinct(set) => set.iter().map(|v| 2 * value_size(v)).sum(),
+            State::TopK { counts, .. } => counts.values().map(|v| 2 * (8 + value_size(v))).sum(),
+            State::ApproxPercentile { sketch, .. } => sketch.heap_size(),
+            State::ApproxCountDistinct(hll) => hll.registers().len(),
+            _ => 0,
         }
     }
 
@@ -249,6 +318,8 @@ impl State {
             State::ApproxCountDistinct(_) => "approx_count_distinct".into(),
             State::StddevPop(_) => "stddev_pop".into(),
             State::VarPop(_) => "var_pop".into(),
+            State::ApproxPercentile { ppm, .. } => format!("approx_percentile({ppm} ppm)"),
+            State::TopK { k, .. } => format!("top_k({k})"),
         }
     }
 }
@@ -262,6 +333,18 @@ fn keep_bound(slot: &mut Option<Value>, value: &Value, wanted: Ordering) {
                 assign(current, value);
             }
         }
+    }
+}
+
+/// Heap bytes a value holds beyond its own size.
+fn value_heap_size(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.capacity(),
+        Value::List(items) => items
+            .iter()
+            .map(|v| std::mem::size_of::<Value>() + value_heap_size(v))
+            .sum(),
+        _ => 0,
     }
 }
 

@@ -81,7 +81,7 @@ codes! {
     DECIMAL_PRECISION = "E0310": "a decimal's precision or scale is out of range";
     MISPLACED_FILTER = "E0311": "a `where` filter on a feature that is not an aggregate";
     NOT_AN_AGGREGATE = "E0312": "a feature over a source is neither an aggregate nor derived from other features";
-    BAD_AGGREGATE_PARAMETER = "E0313": "an aggregate's parameter is not a positive integer literal";
+    BAD_AGGREGATE_PARAMETER = "E0313": "an aggregate's parameter is not a literal in its range (`last_n`'s and `top_k`'s count, `approx_percentile`'s quantile)";
     MIXED_VIEW_REFERENCE = "E0314": "an expression mixes columns of the input with features";
     // windows and time
     SLIDE_NOT_DIVISOR = "E0401": "a sliding window's size is not a multiple of its slide";

@@ -137,8 +137,8 @@ fn write_aggregate(out: &mut String, a: &Aggregate) -> fmt::Result {
         Some(arg) => write_expr(out, arg)?,
         None => out.push('*'),
     }
-    if let crate::agg::AggFunc::LastN { n } = a.func {
-        write!(out, ", {n}")?;
+    if let Some(parameter) = a.func.parameter_text() {
+        write!(out, ", {parameter}")?;
     }
     out.push(')');
     if let Some(filter) = &a.filter {

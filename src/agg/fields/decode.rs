@@ -3,10 +3,12 @@
 use super::{FieldType, FieldValue, StateField, state_fields};
 use crate::agg::canonical::canonical;
 use crate::agg::compensated::CompensatedSum;
+use crate::agg::frequencies::Frequencies;
 use crate::agg::hll::Hll;
 use crate::agg::latest::{LatestN, Stamped};
 use crate::agg::moments::Moments;
 use crate::agg::numeric::rescale_exact;
+use crate::agg::sketch::Sketch;
 use crate::agg::sum::Sum;
 use crate::agg::{AggFunc, State};
 use crate::types::{Micros, Type, Value};
@@ -74,6 +76,20 @@ impl State {
             }
             State::StddevPop(_) => State::StddevPop(reader.moments()?),
             State::VarPop(_) => State::VarPop(reader.moments()?),
+            State::ApproxPercentile { ppm, .. } => {
+                let keys = reader.times()?;
+                let counts = reader.times()?;
+                let sketch = Sketch::from_buckets(&keys, &counts)
+                    .ok_or_else(|| reader.invalid("must have a positive count for every bucket"))?;
+                State::ApproxPercentile { ppm, sketch }
+            }
+            State::TopK { k, .. } => {
+                let values = reader.values()?;
+                let counts = reader.times()?;
+                let counts = Frequencies::from_entries(values, &counts)
+                    .ok_or_else(|| reader.invalid("must have a positive count for every value"))?;
+                State::TopK { k, counts }
+            }
         };
         Ok(state)
     }
@@ -207,6 +223,7 @@ impl Reader<'_> {
         }
     }
 
+    /// A list of ints (times of `last_n`, buckets and counts of the counting states).
     fn times(&mut self) -> Result<Vec<Micros>, DecodeError> {
         match self.take()? {
             (_, FieldValue::Ints(times)) => Ok(times.clone()),

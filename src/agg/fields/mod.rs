@@ -116,6 +116,10 @@ pub enum MergeRule {
     /// `mean = a.mean·(a.count/n) + b.mean·(b.count/n)`,
     /// `m2 = (a.m2 + b.m2) + δ·δ·(a.count·b.count/n)`, all in double precision.
     Moments,
+    /// Joint over (`keys`, `counts`), equal-length arrays with the keys ascending and distinct:
+    /// the union of both sides' keys, ascending, each with the sum of its counts (a sketch's
+    /// buckets; `top_k`'s values).
+    KeyedCounts { keys: &'static str },
 }
 
 /// The value of one state field.
@@ -220,6 +224,20 @@ pub fn state_fields(func: &AggFunc, arg: Option<&Type>) -> Vec<StateField> {
             field("mean", FieldType::Float, false, MergeRule::Moments),
             field("m2", FieldType::Float, false, MergeRule::Moments),
         ],
+        AggFunc::ApproxPercentile { .. } => {
+            let rule = MergeRule::KeyedCounts { keys: "buckets" };
+            vec![
+                field("buckets", FieldType::IntList, false, rule),
+                field("counts", FieldType::IntList, false, rule),
+            ]
+        }
+        AggFunc::TopK { .. } => {
+            let rule = MergeRule::KeyedCounts { keys: "values" };
+            vec![
+                field("values", FieldType::ValueList(arg_type), false, rule),
+                field("counts", FieldType::IntList, false, rule),
+            ]
+        }
     }
 }
 
@@ -292,6 +310,14 @@ impl State {
                 FieldValue::Float(moments.mean()),
                 FieldValue::Float(moments.m2()),
             ],
+            State::ApproxPercentile { sketch, .. } => {
+                let (keys, counts) = sketch.buckets();
+                vec![FieldValue::Ints(keys), FieldValue::Ints(counts)]
+            }
+            State::TopK { counts, .. } => {
+                let (values, counts) = counts.entries();
+                vec![FieldValue::Values(values), FieldValue::Ints(counts)]
+            }
         }
     }
 }

@@ -8,6 +8,7 @@
 
 use super::order_collation;
 use crate::agg::AggFunc;
+use crate::agg::sketch::{EXPONENT_OFFSET, PPM, SUB_BUCKET_BITS};
 use crate::types::Type;
 use std::cmp::Ordering;
 
@@ -117,6 +118,25 @@ pub fn fold_sql(func: &AggFunc, arg: Option<&Type>, tiles: &Tiles<'_>) -> FoldSq
                 merged("values"),
             ),
         },
+        AggFunc::ApproxPercentile { ppm } => {
+            let (buckets, counts) = (merged("buckets"), merged("counts"));
+            FoldSql {
+                merged: keyed_counts_fold("buckets", tile, order, &filter),
+                finish: format!(
+                    "(SELECT {rep} FROM (SELECT g.k, sum(g.c) OVER (ORDER BY g.k) AS seen FROM (SELECT e.k, sum(e.c) AS c FROM unnest({buckets}, {counts}) AS e(k, c) GROUP BY e.k) AS g) AS s WHERE s.seen > div({ppm}::numeric * ((SELECT coalesce(sum(t.c), 0) FROM unnest({counts}) AS t(c)) - 1), {PPM}) ORDER BY s.k LIMIT 1)",
+                    rep = representative_sql("s.k"),
+                ),
+            }
+        }
+        AggFunc::TopK { k } => {
+            let (values, counts) = (merged("values"), merged("counts"));
+            FoldSql {
+                merged: keyed_counts_fold("values", tile, order, &filter),
+                finish: format!(
+                    "ARRAY(SELECT g.v FROM (SELECT e.v, sum(e.c) AS c FROM unnest({values}, {counts}) AS e(v, c) GROUP BY e.v) AS g ORDER BY g.c DESC, g.v{collate} LIMIT {k})"
+                ),
+            }
+        }
         AggFunc::CountDistinct => one(
             "values",
             format!("featc_array_concat({}) {filter}", tile("values")),
@@ -151,6 +171,33 @@ pub fn fold_sql(func: &AggFunc, arg: Option<&Type>, tiles: &Tiles<'_>) -> FoldSq
             )
         }
     }
+}
+
+/// Every tile's keys and counts concatenated in one order (so that they stay paired); the
+/// finish groups equal keys.
+fn keyed_counts_fold(
+    keys: &'static str,
+    tile: &dyn Fn(&str) -> String,
+    order: &str,
+    filter: &str,
+) -> Vec<(&'static str, String)> {
+    [keys, "counts"]
+        .into_iter()
+        .map(|suffix| {
+            let fold = format!("featc_array_concat({} {order}) {filter}", tile(suffix));
+            (suffix, fold)
+        })
+        .collect()
+}
+
+/// [`crate::agg::sketch::representative`] in SQL over a bucket key `k` (a bigint): the same
+/// IEEE operations, powers of two exact, so the same double to the bit.
+fn representative_sql(k: &str) -> String {
+    format!(
+        "CASE WHEN {k} = 0 THEN 0::float8 ELSE sign({k})::float8 * (1::float8 + (((abs({k}) - 1) % {SUB})::float8 + 0.5::float8) / {SUB}::float8) * (2::float8 ^ ((abs({k}) - 1) / {SUB} - {OFFSET})::float8) END",
+        SUB = 1i64 << SUB_BUCKET_BITS,
+        OFFSET = EXPONENT_OFFSET,
+    )
 }
 
 /// The fold and finish of a sum's state: exact `numeric` for ints and decimals (clamped to the

@@ -98,6 +98,23 @@ pub fn merge_sql(
             field_collation(&this.ty)
         ),
         MergeRule::RegisterMax => format!("featc_register_max({}, {})", a(suffix), b(suffix)),
+        MergeRule::KeyedCounts { keys } => {
+            let key_field = sibling(keys)?;
+            let counts = sibling("counts")?.suffix;
+            let pick = if suffix == keys {
+                "e.k".to_string()
+            } else {
+                "sum(e.c)::bigint".to_string()
+            };
+            format!(
+                "ARRAY(SELECT {pick} FROM unnest({a_k} || {b_k}, {a_c} || {b_c}) AS e(k, c) GROUP BY e.k ORDER BY e.k{collate})",
+                a_k = a(keys),
+                b_k = b(keys),
+                a_c = a(counts),
+                b_c = b(counts),
+                collate = field_collation(&key_field.ty),
+            )
+        }
         MergeRule::Moments => {
             let (count, mean, m2) = (
                 sibling("count")?.suffix,

@@ -59,7 +59,27 @@ pub fn expected(func: &AggFunc, arg: &Type, events: &[Event]) -> Option<Value> {
             )
         }
         AggFunc::CountDistinct => count(exact_distinct(events)),
-        AggFunc::ApproxCountDistinct => return None,
+        AggFunc::ApproxCountDistinct | AggFunc::ApproxPercentile { .. } => return None,
+        AggFunc::TopK { k } => {
+            // how often each value occurs; most frequent first, ties by value ascending
+            let mut counts: Vec<(&Value, usize)> = Vec::new();
+            let mut sorted = values.clone();
+            sorted.sort();
+            for v in sorted {
+                match counts.last_mut() {
+                    Some((last, n)) if *last == v => *n += 1,
+                    _ => counts.push((v, 1)),
+                }
+            }
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            Value::List(
+                counts
+                    .iter()
+                    .take(*k as usize)
+                    .map(|(v, _)| (*v).clone())
+                    .collect(),
+            )
+        }
         AggFunc::VarPop | AggFunc::StddevPop => null_if_empty({
             let n = float_values.len() as f64;
             let mean = float_values.iter().sum::<f64>() / n;
@@ -75,6 +95,26 @@ pub fn expected(func: &AggFunc, arg: &Type, events: &[Event]) -> Option<Value> {
             })
         }),
     })
+}
+
+/// The exact q-quantile (`q` in millionths) of the non-null values, as docs/language.md
+/// defines the one `approx_percentile` approximates: the value of rank `⌊q·(n − 1)⌋` (from 0)
+/// in ascending order; `None` without values. NaN and infinities are not counted.
+pub fn exact_quantile(ppm: u32, events: &[Event]) -> Option<f64> {
+    let mut values: Vec<f64> = events
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(_, v)| as_f64(v))
+        .filter(|x| x.is_finite())
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = u64::from(ppm) * (values.len() as u64 - 1) / 1_000_000;
+    let value = values[rank as usize];
+    // `-0.0` and `0.0` are one value
+    Some(if value == 0.0 { 0.0 } else { value })
 }
 
 /// The number of distinct non-null values.

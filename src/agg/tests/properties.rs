@@ -1,7 +1,7 @@
 //! For random event lists (nulls, ties in time, duplicate values, negative numbers, finite
 //! floats) and every aggregate that takes the generated type.
 
-use super::naive::{Event, exact_distinct, expected, magnitude};
+use super::naive::{Event, exact_distinct, exact_quantile, expected, magnitude};
 use crate::agg::{AggFunc, State};
 use crate::types::{Type, Value};
 use proptest::prelude::*;
@@ -20,10 +20,15 @@ const TYPES: [Type; 7] = [
     },
 ];
 
-/// Every aggregate, with `last_n`'s `n` as given.
-fn funcs(n: u32) -> [AggFunc; 13] {
+/// Every aggregate, with `last_n`'s `n` and `top_k`'s `k` as given, and a quantile that
+/// depends on it.
+fn funcs(n: u32) -> [AggFunc; 15] {
     AggFunc::EVERY.map(|func| match func {
         AggFunc::LastN { .. } => AggFunc::LastN { n },
+        AggFunc::TopK { .. } => AggFunc::TopK { k: n },
+        AggFunc::ApproxPercentile { .. } => AggFunc::ApproxPercentile {
+            ppm: (n * 97_001) % 1_000_001,
+        },
         other => other,
     })
 }
@@ -166,18 +171,31 @@ fn check(func: &AggFunc, case: &Case) {
     // (b) The result is what docs/language.md says.
     match expected(func, &case.ty, &case.events) {
         Some(wanted) => assert_close(&whole.finish(), &wanted, scale, &context),
-        None => {
-            let Value::Int(estimate) = whole.finish() else {
-                panic!("{context}: approx_count_distinct is an int");
-            };
-            // Linear counting is exact unless two values share a register, which for 40
-            // values among 4096 registers happens about once in five event lists.
-            let exact = exact_distinct(&case.events) as i64;
-            assert!(
-                (estimate - exact).abs() <= 3,
-                "{context}: {estimate} vs {exact}"
-            );
-        }
+        None => match func {
+            AggFunc::ApproxPercentile { ppm } => {
+                // within the documented relative error of the exact quantile
+                match (whole.finish(), exact_quantile(*ppm, &case.events)) {
+                    (Value::Null, None) => {}
+                    (Value::Float(found), Some(exact)) => assert!(
+                        (found - exact).abs() <= exact.abs() * crate::agg::sketch::RELATIVE_ERROR,
+                        "{context}: {found} vs the exact {exact}"
+                    ),
+                    (found, exact) => panic!("{context}: {found:?} vs the exact {exact:?}"),
+                }
+            }
+            _ => {
+                let Value::Int(estimate) = whole.finish() else {
+                    panic!("{context}: approx_count_distinct is an int");
+                };
+                // Linear counting is exact unless two values share a register, which for 40
+                // values among 4096 registers happens about once in five event lists.
+                let exact = exact_distinct(&case.events) as i64;
+                assert!(
+                    (estimate - exact).abs() <= 3,
+                    "{context}: {estimate} vs {exact}"
+                );
+            }
+        },
     }
 
     // (c) The field encoding round-trips exactly; so does JSON, for states without floats

@@ -64,9 +64,9 @@ fn is_native(agg: &Aggregate) -> bool {
 }
 
 /// The number of arguments a featc UDAF takes for `func`: the value, then the event time
-/// where the aggregate uses it, then `last_n`'s `n`.
+/// where the aggregate uses it, then its parameter ([`AggFunc::parameter`]) as an integer.
 pub fn udaf_arity(func: &AggFunc) -> usize {
-    1 + usize::from(func.uses_event_time()) + usize::from(matches!(func, AggFunc::LastN { .. }))
+    1 + usize::from(func.uses_event_time()) + usize::from(func.parameter().is_some())
 }
 
 /// The arguments a featc UDAF takes for `func` ([`udaf_arity`]).
@@ -76,8 +76,8 @@ fn udaf_args(func: &AggFunc, args: CallArgs) -> Vec<Expr> {
     if func.uses_event_time() {
         out.push(args.event_time);
     }
-    if let AggFunc::LastN { n } = func {
-        out.push(number_literal(n.to_string()));
+    if let Some(parameter) = func.parameter() {
+        out.push(number_literal(parameter.to_string()));
     }
     out
 }

@@ -24,6 +24,9 @@ pub enum Agg {
     ApproxCountDistinct,
     StddevPop,
     VarPop,
+    /// `approx_percentile(x, q)`, `q` in millionths.
+    ApproxPercentile(u32),
+    TopK(usize),
 }
 
 /// The values of earlier features, by name (`view.feature` inside services).

@@ -141,6 +141,33 @@ pub fn aggregate_kept(agg: Agg, kept: &[(i64, V)]) -> V {
         // "`stddev_pop(x)`, `var_pop(x)` | float | null"
         Agg::VarPop => var_pop(&values).map_or(V::Null, V::Float),
         Agg::StddevPop => var_pop(&values).map_or(V::Null, |v| V::Float(v.sqrt())),
+        // "the q-quantile: the value of rank ⌊q·(n − 1)⌋ (from 0), within 1/128"; null without
+        // values
+        Agg::ApproxPercentile(ppm) => {
+            let mut numbers: Vec<f64> = values.iter().map(as_f64).collect();
+            numbers.sort_by(f64::total_cmp);
+            match numbers.len() {
+                0 => V::Null,
+                n => {
+                    let rank = u64::from(ppm) * (n as u64 - 1) / 1_000_000;
+                    V::ApproxFloat(numbers[rank as usize])
+                }
+            }
+        }
+        // "the k most frequent values, most frequent first; ties by value"; "empty list"
+        Agg::TopK(k) => {
+            let mut sorted = values.clone();
+            sorted.sort_by(order);
+            let mut counted: Vec<(V, usize)> = Vec::new();
+            for v in sorted {
+                match counted.last_mut() {
+                    Some((last, n)) if order(last, &v) == Ordering::Equal => *n += 1,
+                    _ => counted.push((v, 1)),
+                }
+            }
+            counted.sort_by(|a, b| b.1.cmp(&a.1).then(order(&a.0, &b.0)));
+            V::List(counted.into_iter().take(k).map(|(v, _)| v).collect())
+        }
     }
 }
 

@@ -23,6 +23,8 @@ pub enum V {
     List(Vec<V>),
     /// An expected `approx_count_distinct`: the exact distinct count it estimates.
     Approx(i64),
+    /// An expected `approx_percentile`: the exact quantile it estimates.
+    ApproxFloat(f64),
 }
 
 /// A column type as written in a `.feat` schema (docs/language.md#types).
@@ -74,6 +76,7 @@ impl fmt::Display for V {
                 write!(f, "]")
             }
             V::Approx(n) => write!(f, "~{n} (approx_count_distinct of {n} distinct values)"),
+            V::ApproxFloat(x) => write!(f, "~{x} (approx_percentile of an exact {x})"),
         }
     }
 }
@@ -124,6 +127,10 @@ pub fn same(expected: &V, got: &V) -> bool {
     match (expected, got) {
         (V::Float(a), V::Float(b)) => floats_agree(*a, *b),
         (V::Approx(exact), V::Int(estimate)) => approx_agrees(*exact, *estimate),
+        // docs/language.md: "within 1/128 (0.78%) of the exact quantile"
+        (V::ApproxFloat(exact), V::Float(estimate)) => {
+            (estimate - exact).abs() <= exact.abs() / 128.0
+        }
         (V::Dec(a, sa), V::Dec(b, sb)) => decimals_agree(*a, *sa, *b, *sb),
         (V::List(a), V::List(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)),
         _ => expected == got,

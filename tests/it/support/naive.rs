@@ -115,6 +115,8 @@ fn agg_of(func: &AggFunc) -> Agg {
         AggFunc::ApproxCountDistinct => Agg::ApproxCountDistinct,
         AggFunc::VarPop => Agg::VarPop,
         AggFunc::StddevPop => Agg::StddevPop,
+        AggFunc::ApproxPercentile { ppm } => Agg::ApproxPercentile(*ppm),
+        AggFunc::TopK { k } => Agg::TopK(*k as usize),
     }
 }
 
@@ -140,6 +142,7 @@ fn from_oracle(value: V) -> Value {
         V::Null => Value::Null,
         V::Bool(b) => Value::Bool(b),
         V::Int(i) | V::Approx(i) => Value::Int(i),
+        V::ApproxFloat(x) => Value::Float(x),
         V::Float(f) => Value::Float(f),
         V::Str(s) => Value::String(s),
         V::Ts(t) => Value::Timestamp(t),

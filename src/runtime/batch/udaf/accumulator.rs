@@ -7,7 +7,7 @@ use super::Output;
 use super::rows::{decode, for_each_event, merge_into};
 use crate::agg::{AggFunc, State, StateField, state_fields};
 use crate::runtime::arrow::convert::{field_to_scalar, value_to_scalar};
-use crate::types::{Type, Value};
+use crate::types::Type;
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::scalar::ScalarStructBuilder;
@@ -74,7 +74,7 @@ impl Accumulator for StateAccumulator {
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self) + state_heap_size(&self.state)
+        std::mem::size_of_val(self) + self.state.heap_size()
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
@@ -92,34 +92,5 @@ impl Accumulator for StateAccumulator {
             merge_into(&mut self.state, &other)?;
         }
         Ok(())
-    }
-}
-
-/// A rough count of the heap bytes a state holds, for DataFusion's memory accounting.
-pub fn state_heap_size(state: &State) -> usize {
-    let value_size = |v: &Value| std::mem::size_of::<Value>() + value_heap_size(v);
-    match state {
-        State::Min(Some(v)) | State::Max(Some(v)) => value_heap_size(v),
-        State::First(Some(pair)) | State::Last(Some(pair)) => value_heap_size(&pair.value),
-        State::LastN(latest) => latest
-            .newest_first()
-            .iter()
-            .map(|pair| 8 + value_size(&pair.value))
-            .sum(),
-        // a B-tree node costs about as much again as its elements
-        State::CountDistinct(set) => set.iter().map(|v| 2 * value_size(v)).sum(),
-        State::ApproxCountDistinct(hll) => hll.registers().len(),
-        _ => 0,
-    }
-}
-
-fn value_heap_size(value: &Value) -> usize {
-    match value {
-        Value::String(s) => s.capacity(),
-        Value::List(items) => items
-            .iter()
-            .map(|v| std::mem::size_of::<Value>() + value_heap_size(v))
-            .sum(),
-        _ => 0,
     }
 }

@@ -89,18 +89,23 @@ impl FeatcAggregate {
             .collect()
     }
 
-    /// The aggregate of one call (with `last_n`'s `n` from its literal argument) and the
-    /// plan type of the aggregated argument.
+    /// The aggregate of one call (with its parameter — `last_n`'s `n`, `top_k`'s `k`,
+    /// `approx_percentile`'s `q` — from its last, literal argument) and the plan type of the
+    /// aggregated argument.
     fn call(&self, acc_args: &AccumulatorArgs) -> Result<(AggFunc, Option<Type>)> {
         let Some(first) = acc_args.expr_fields.first() else {
             return plan_err!("`{}` needs an argument", self.name);
         };
         let arg = self.arg_type(first.data_type())?;
-        let func = match self.func {
-            AggFunc::LastN { .. } => AggFunc::LastN {
-                n: literal_limit(acc_args, &self.name)?,
-            },
-            ref other => other.clone(),
+        let func = match self.func.parameter() {
+            Some(_) => {
+                let parameter = literal_parameter(acc_args, self.arity() - 1, &self.name)?;
+                match self.func.with_parameter(parameter) {
+                    Some(func) => func,
+                    None => return plan_err!("`{}` does not take {parameter}", self.name),
+                }
+            }
+            None => self.func.clone(),
         };
         Ok((func, arg))
     }
@@ -143,7 +148,7 @@ impl AggregateUDFImpl for FeatcAggregate {
             );
         }
         let mut out = vec![canonical_value_type(&arg_types[0])];
-        if let Some(time) = arg_types.get(1) {
+        if let (true, Some(time)) = (self.func.uses_event_time(), arg_types.get(1)) {
             out.push(match time {
                 DataType::Timestamp(_, _) => timestamp_type(),
                 DataType::Int64 | DataType::Int32 | DataType::UInt32 => DataType::Int64,
@@ -155,7 +160,7 @@ impl AggregateUDFImpl for FeatcAggregate {
                 }
             });
         }
-        if arg_types.len() > 2 {
+        if self.func.parameter().is_some() {
             out.push(DataType::Int64);
         }
         Ok(out)
@@ -233,23 +238,16 @@ impl AggregateUDFImpl for FeatcAggregate {
     }
 }
 
-/// The `n` of `last_n(x, t, n)`: an integer literal from 1 to [`crate::agg::MAX_LAST_N`].
-fn literal_limit(acc_args: &AccumulatorArgs, name: &str) -> Result<u32> {
+/// The literal integer argument at `index` (a parameter; see [`AggFunc::parameter`]).
+fn literal_parameter(acc_args: &AccumulatorArgs, index: usize, name: &str) -> Result<i64> {
     let literal = acc_args
         .exprs
-        .get(2)
+        .get(index)
         .and_then(|e| e.downcast_ref::<Literal>())
         .map(Literal::value);
-    let n = match literal {
-        Some(ScalarValue::Int64(Some(n))) => *n,
-        Some(ScalarValue::Int32(Some(n))) => i64::from(*n),
-        _ => return plan_err!("the third argument of `{name}` must be an integer literal"),
-    };
-    match u32::try_from(n) {
-        Ok(n) if (1..=crate::agg::MAX_LAST_N).contains(&n) => Ok(n),
-        _ => plan_err!(
-            "the `n` of `{name}` must be from 1 to {}, got {n}",
-            crate::agg::MAX_LAST_N
-        ),
+    match literal {
+        Some(ScalarValue::Int64(Some(n))) => Ok(*n),
+        Some(ScalarValue::Int32(Some(n))) => Ok(i64::from(*n)),
+        _ => plan_err!("the last argument of `{name}` must be an integer literal"),
     }
 }

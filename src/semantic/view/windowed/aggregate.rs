@@ -2,7 +2,7 @@
 
 use super::super::scopes::{ColumnScope, Place};
 use super::{ViewCx, ViewWindow};
-use crate::agg::{self, AggFunc, CallArgs, CallError, MAX_LAST_N};
+use crate::agg::{self, AggFunc, CallArgs, CallError, MAX_LAST_N, MAX_TOP_K};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::plan::{Aggregate, Expr, FeatureDef, Window};
 use crate::semantic::context::Cx;
@@ -17,9 +17,10 @@ fn call_shape(args: &[ast::Expr]) -> CallArgs {
     match args {
         [a] if a.kind == ast::ExprKind::Star => CallArgs::Star,
         [_] => CallArgs::Value,
-        [_, n] => match int_literal(n) {
-            Some(n) => CallArgs::ValueAndLimit(n),
-            None => CallArgs::Other,
+        [_, n] => match (int_literal(n), float_literal(n)) {
+            (Some(n), _) => CallArgs::ValueAndLimit(n),
+            (None, Some(q)) => CallArgs::ValueAndFraction(q),
+            (None, None) => CallArgs::Other,
         },
         _ => CallArgs::Other,
     }
@@ -37,6 +38,18 @@ fn int_literal(expr: &ast::Expr) -> Option<i64> {
     }
 }
 
+/// A float literal, possibly negated.
+fn float_literal(expr: &ast::Expr) -> Option<f64> {
+    match &expr.kind {
+        ast::ExprKind::Literal(ast::Literal::Float(x)) => Some(*x),
+        ast::ExprKind::Unary {
+            op: ast::UnaryOp::Neg,
+            expr,
+        } => float_literal(expr).map(|x| -x),
+        _ => None,
+    }
+}
+
 /// Recognises the aggregate (E0308, E0313).
 fn aggregate_func(
     cx: &mut Cx,
@@ -44,35 +57,76 @@ fn aggregate_func(
     name: &Ident,
     args: &[ast::Expr],
 ) -> Option<AggFunc> {
-    if name.name == "last_n"
-        && let [_, n] = args
+    let limit = match name.name.as_str() {
+        "last_n" => Some(("values to keep", MAX_LAST_N)),
+        "top_k" => Some(("values to return", MAX_TOP_K)),
+        _ => None,
+    };
+    if let (Some((what, max)), [_, n]) = (limit, args)
         && int_literal(n).is_none()
     {
         cx.report(
             Diagnostic::error(
                 Code::BAD_AGGREGATE_PARAMETER,
-                "the `n` of `last_n(x, n)` must be an integer literal",
+                format!(
+                    "the `n` of `{}(x, n)` must be an integer literal",
+                    name.name
+                ),
             )
             .at(n.span, "not an integer literal")
             .with_help(format!(
-                "write how many values to keep, from 1 to {MAX_LAST_N}, e.g. `last_n(x, 10)`"
+                "write how many {what}, from 1 to {max}, e.g. `{}(x, 10)`",
+                name.name
             )),
+        );
+        return None;
+    }
+    if name.name == "approx_percentile"
+        && let [_, q] = args
+        && int_literal(q).is_none()
+        && float_literal(q).is_none()
+    {
+        cx.report(
+            Diagnostic::error(
+                Code::BAD_AGGREGATE_PARAMETER,
+                "the `q` of `approx_percentile(x, q)` must be a number literal",
+            )
+            .at(q.span, "not a number literal")
+            .with_help(
+                "write the quantile as a number from 0 to 1, e.g. `approx_percentile(x, 0.95)`",
+            ),
         );
         return None;
     }
     match AggFunc::from_call(&name.name, call_shape(args)) {
         Ok(func) => Some(func),
-        Err(CallError::LimitOutOfRange { found }) => {
+        Err(CallError::LimitOutOfRange { name, max, found }) => {
             let span = args.get(1).map_or(call.span, |n| n.span);
             cx.report(
                 Diagnostic::error(
                     Code::BAD_AGGREGATE_PARAMETER,
-                    format!("`last_n` keeps from 1 to {MAX_LAST_N} values, not {found}"),
+                    format!("`{name}` takes from 1 to {max} values, not {found}"),
                 )
                 .at(span, "out of range")
                 .with_help(format!(
-                    "write a positive count up to {MAX_LAST_N}, e.g. `last_n(x, 10)`"
+                    "write a positive count up to {max}, e.g. `{name}(x, 10)`"
                 )),
+            );
+            None
+        }
+        Err(CallError::FractionOutOfRange { found }) => {
+            let span = args.get(1).map_or(call.span, |q| q.span);
+            cx.report(
+                Diagnostic::error(
+                    Code::BAD_AGGREGATE_PARAMETER,
+                    format!("the quantile of `approx_percentile` must be from 0 to 1 (in steps of 0.000001), not {found}"),
+                )
+                .at(span, "out of range")
+                .with_help(if (1.0..=100.0).contains(&found) {
+                    format!("a quantile is a fraction: for the {found}th percentile write `{}`", found / 100.0)
+                } else {
+                    "write e.g. `approx_percentile(x, 0.5)` for the median or `0.99` for the 99th percentile".to_string()
+                }),
             );
             None
         }
@@ -92,7 +146,9 @@ fn aggregate_func(
                 )),
                 _ => {
                     let expected = match arity {
-                        Some(agg::Arity::ValueAndLimit) => "2 arguments",
+                        Some(agg::Arity::ValueAndLimit | agg::Arity::ValueAndFraction) => {
+                            "2 arguments"
+                        }
                         _ => "1 argument",
                     };
                     let n = args.len();
