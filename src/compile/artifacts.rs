@@ -7,6 +7,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+/// The shared online DDL's path.
+pub const SYSTEM_DDL: &str = "online/featc_system.sql";
+
 /// A file to write: its path relative to the output directory, and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
@@ -37,6 +40,12 @@ pub fn build_artifacts(plan: &Plan) -> Result<Vec<Artifact>, ArtifactError> {
         message: e.to_string(),
     })?;
     files.insert("plan.json".into(), plan_json + "\n");
+
+    let system = online::system_ddl().map_err(|e| ArtifactError {
+        path: SYSTEM_DDL.into(),
+        message: e.to_string(),
+    })?;
+    files.insert(SYSTEM_DDL.into(), system);
 
     for view in &plan.views {
         let path = format!("offline/{}.sql", view.name);

@@ -14,6 +14,7 @@
 pub mod artifacts;
 pub mod batch;
 pub mod online;
+pub mod provenance;
 pub mod sql_expr;
 pub mod stream;
 

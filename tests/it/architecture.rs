@@ -31,6 +31,7 @@ fn allowed(layer: &str) -> Option<&'static [&'static str]> {
         "plan",
         "physical",
         "compile::sql_expr",
+        "compile::provenance",
     ];
     Some(match layer {
         "types" => &[],
@@ -43,6 +44,7 @@ fn allowed(layer: &str) -> Option<&'static [&'static str]> {
         "project" => &["source", "diagnostic", "syntax", "semantic", "plan"],
         "physical" => &["plan", "types", "agg", "source"],
         "compile::sql_expr" => &["plan", "types", "physical"],
+        "compile::provenance" => &["source"],
         // The three compilers never import each other.
         "compile::batch" | "compile::online" | "compile::stream" => COMPILERS,
         "compile::artifacts" => &[

@@ -139,7 +139,4 @@ pub fn state_items(aggregates: &[(&Feature, &Aggregate)], events: &EventRefs) ->
         .collect()
 }
 
-/// `"<view>" (<file>:<line>)`, for provenance comments.
-pub fn provenance(kind: &str, name: &str, location: &crate::source::Location) -> String {
-    format!("{kind} {name} ({}:{})", location.file, location.line)
-}
+pub use crate::compile::provenance::provenance;

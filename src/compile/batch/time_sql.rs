@@ -4,7 +4,7 @@
 //! `Timestamp(Microsecond, "UTC")` where they are written.
 
 use crate::compile::sql_expr::{binary, cast, function, number_literal, string_literal};
-use crate::types::Micros;
+use crate::types::{Micros, format_duration};
 use datafusion::sql::sqlparser::ast::{BinaryOperator, DataType, Expr};
 
 /// Microseconds since the epoch of a timestamp of any unit.
@@ -28,7 +28,8 @@ pub fn timestamp(micros: Expr) -> Expr {
 
 /// A duration (or time) in microseconds, as a literal.
 pub fn duration(d: Micros) -> Expr {
-    number_literal(d.to_string())
+    // the number, and what it means for a reader: `900000000 /* 15m */`
+    number_literal(format!("{d} /* {} */", format_duration(d)))
 }
 
 /// `floor(t, d)`: the greatest multiple of `d` that is ≤ `t`, also for times before 1970

@@ -1,6 +1,7 @@
-//! `CREATE TABLE IF NOT EXISTS` for a view's online table, preceded by the bookkeeping tables
-//! and merge functions every view shares, so that each view's DDL file stands alone. The
-//! script is idempotent and runs in one transaction under an advisory lock.
+//! The online DDL: `online/featc_system.sql`, the bookkeeping tables and merge functions every
+//! view shares (in one artifact, so that a view's DDL holds only what is its own), and per view
+//! `CREATE TABLE IF NOT EXISTS` for its online table. Both scripts are idempotent and run in
+//! one transaction under an advisory lock; the system script goes first.
 
 use super::error::OnlineError;
 use super::render::{SYSTEM, TABLE, render};
@@ -21,8 +22,9 @@ struct ColumnDef {
     nullable: bool,
 }
 
-/// The bookkeeping tables (offsets, dead letters, late events, watermarks) and the `featc_*`
-/// SQL functions and aggregates the upserts and lookups call. Idempotent.
+/// `online/featc_system.sql`: the bookkeeping tables (offsets, dead letters, late events,
+/// watermarks) and the `featc_*` SQL functions and aggregates the upserts and lookups call.
+/// Idempotent; applied before any view's DDL.
 pub fn system_ddl() -> Result<String, OnlineError> {
     render(
         SYSTEM,
@@ -49,7 +51,6 @@ pub fn view_ddl(view: &View, layout: &ViewLayout) -> Result<String, OnlineError>
     render(
         TABLE,
         context! {
-            system => system_ddl()?,
             provenance => provenance("view", &view.name, &view.location),
             description => describe(layout),
             table => &layout.table,

@@ -60,11 +60,11 @@ pub fn floor_micros(t_sql: &str, d: Micros) -> String {
     }
 }
 
-/// `-- featc: view user_activity (views.feat:12)`: where a statement comes from.
+/// `-- featc: view user_activity (views.feat)`: where a statement comes from.
 pub fn provenance(kind: &str, name: &str, location: &Location) -> String {
     format!(
-        "-- featc: {kind} {name} ({}:{})",
-        location.file, location.line
+        "-- featc: {}",
+        super::super::provenance::provenance(kind, name, location)
     )
 }
 

@@ -102,7 +102,7 @@ fn tiles_read(plan: &Plan, view: &View, window: &Window) -> Result<ViewRead, Onl
         })?;
     let settle = source.settle;
     let mut comment = vec![format!(
-        "view {}: {window}, read at t{} ({}:{})",
+        "view {}: {window}, read at t{} ({})",
         view.name,
         if settle > 0 {
             format!(" - settle {}", format_duration(settle))
@@ -110,7 +110,6 @@ fn tiles_read(plan: &Plan, view: &View, window: &Window) -> Result<ViewRead, Onl
             String::new()
         },
         view.location.file,
-        view.location.line
     )];
     let mut windows: Vec<Window> = Vec::new();
     for (_, aggregate) in view.aggregates() {
@@ -191,13 +190,12 @@ fn tiles_read(plan: &Plan, view: &View, window: &Window) -> Result<ViewRead, Onl
 fn rows_read(plan: &Plan, view: &View, ttl: Option<i64>) -> Result<ViewRead, OnlineError> {
     let table = input_table(plan, view)?;
     let mut comment = vec![format!(
-        "view {}: table {}{} ({}:{})",
+        "view {}: table {}{} ({})",
         view.name,
         table.name,
         ttl.map(|t| format!(", ttl {}", format_duration(t)))
             .unwrap_or_default(),
         view.location.file,
-        view.location.line
     )];
     comment.push("the row in force at t: greatest valid_from <= t among rows known at t".into());
     let mut read = empty_read(view, "rows", comment);

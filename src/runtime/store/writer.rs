@@ -11,7 +11,7 @@
 use super::codec::{self, CodecError, Param};
 use super::contract::StoredOffset;
 use super::micro_batch::{Cells, DeadLetter, LateEvent, ViewRows};
-use crate::compile::online::{OnlineError, quote, view_artifacts, view_upsert};
+use crate::compile::online::{OnlineError, quote, system_ddl, view_artifacts, view_upsert};
 use crate::physical::{LayoutError, StorageKind, ViewLayout, view_layout};
 use crate::plan::{Plan, naming};
 use crate::types::Micros;
@@ -94,6 +94,7 @@ impl OnlineWriter {
         views: &[&str],
     ) -> Result<OnlineWriter, WriteError> {
         let mut prepared = BTreeMap::new();
+        client.batch_execute(&system_ddl()?).await?;
         for name in views {
             let view = plan.view(name).ok_or_else(|| OnlineError::Missing {
                 kind: "view",

@@ -167,8 +167,13 @@ pub async fn dump(client: &Client, table: &str, order: &str) -> Vec<String> {
         .collect()
 }
 
-/// Creates every view's online tables (the DDL applies again and again).
+/// Creates the bookkeeping tables and every view's online tables (the DDL applies again and
+/// again).
 pub async fn apply_ddl(client: &Client, plan: &Plan) {
+    client
+        .batch_execute(&online::system_ddl().expect("the system DDL"))
+        .await
+        .expect("the system DDL applies");
     for view in &plan.views {
         let artifacts = online::view_artifacts(plan, view).expect("artifacts");
         client
