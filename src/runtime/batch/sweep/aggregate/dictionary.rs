@@ -4,7 +4,7 @@
 //! by rank as an array to take the results from.
 
 use super::gather;
-use crate::agg::canonical;
+use crate::agg::canonical_float;
 use crate::runtime::arrow::convert::ValueColumn;
 use crate::runtime::arrow::values_to_array;
 use crate::runtime::batch::sweep::batches::Batches;
@@ -57,7 +57,11 @@ impl Dictionary {
             let Some((start, array)) = index.checked_sub(1).and_then(|i| chunks.get(i)) else {
                 return internal_err!("featc: no batch holds row {row}");
             };
-            values.push(canonical(&ValueColumn::new(array).value(row - start)?).into_owned());
+            // canonical floats (`-0.0` is `0.0`, one NaN); every other value as read, not copied
+            values.push(match ValueColumn::new(array).value(row - start)? {
+                Value::Float(f) => Value::Float(canonical_float(f)),
+                other => other,
+            });
         }
         let mut by_rank: Vec<u32> = (0..len as u32).collect();
         by_rank.sort_unstable_by(|a, b| values[*a as usize].cmp(&values[*b as usize]));
