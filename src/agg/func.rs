@@ -1,5 +1,5 @@
 //! The aggregate functions of the language and their typing rules (docs/language.md#aggregates), defined once for
-//! the semantic analyser, the plan and every backend.
+//! the semantic analyser, the plan and every engine.
 
 use crate::types::{ColumnType, Type, Value};
 use serde::{Deserialize, Serialize};
@@ -76,7 +76,7 @@ enum Domain {
     Any,
     /// int, float, decimal.
     Numeric,
-    /// Types with a total order shared by every backend.
+    /// Types with a total order shared by every engine.
     Orderable,
     /// Every typed scalar: values are stored, compared for tie-breaks or deduplicated.
     Scalar,

@@ -1,5 +1,5 @@
-//! The command line: the composition root, the only place that wires several back ends
-//! together. Exit codes: 0 success, 1 user errors (diagnostics, stale output, bad data),
+//! The command line: each command parses its arguments, calls a compiler or a runtime
+//! (`crate::compile`, `crate::runtime`) and prints what it did. Exit codes: 0 success, 1 user errors (diagnostics, stale output, bad data),
 //! 2 usage errors (clap's default).
 
 mod check;

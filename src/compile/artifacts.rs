@@ -17,7 +17,7 @@ pub struct Artifact {
     pub contents: String,
 }
 
-/// A back end could not compile something the analyser accepted: a featc bug, reported as such.
+/// A compiler could not compile something the analyser accepted: a featc bug, reported as such.
 #[derive(Debug, thiserror::Error)]
 #[error("internal error while generating {path}: {message}")]
 pub struct ArtifactError {
@@ -63,12 +63,12 @@ pub fn build_artifacts(plan: &Plan) -> Result<Vec<Artifact>, ArtifactError> {
         files.insert(format!("online/{}.upsert.sql", view.name), online.upsert);
 
         let path = format!("stream/{}.json", view.name);
-        let spec = stream::view_spec(plan, view).map_err(|message| ArtifactError {
+        let program = stream::view_program_json(plan, view).map_err(|message| ArtifactError {
             path: path.clone(),
             message,
         })?;
-        if let Some(spec) = spec {
-            files.insert(path, spec);
+        if let Some(program) = program {
+            files.insert(path, program);
         }
     }
     for service in &plan.services {

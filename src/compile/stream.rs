@@ -10,7 +10,7 @@ use crate::plan::{Plan, View};
 /// The program of `view` as pretty JSON; `None` when its input has no `stream` clause (the
 /// view can still be published from its batch input). The error is a featc bug: a plan the
 /// analyser accepted that the operator cannot run.
-pub fn view_spec(plan: &Plan, view: &View) -> Result<Option<String>, String> {
+pub fn view_program_json(plan: &Plan, view: &View) -> Result<Option<String>, String> {
     let program = view_program(plan, view).map_err(|e| e.to_string())?;
     if program.input.topic.is_none() {
         return Ok(None);

@@ -1,6 +1,6 @@
 //! The portable encoding of a [`State`] as a fixed list of typed fields: what the online store
 //! keeps in Postgres columns (one column per field, named `<feature>__<suffix>` or as the
-//! online backend chooses) and what the stream operator and the batch accumulators exchange.
+//! online store chooses) and what the stream operator and the batch accumulators exchange.
 //!
 //! For every aggregate, [`state_fields`] gives the layout, [`State::to_fields`] the values and
 //! [`State::from_fields`] the way back; `from_fields(to_fields(s)) == s` exactly. Each field
@@ -30,7 +30,7 @@ pub struct StateField {
     pub merge: MergeRule,
 }
 
-/// The type of a state field, and the Postgres column type the online backend maps it to.
+/// The type of a state field, and the Postgres column type the online store maps it to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
@@ -44,7 +44,7 @@ pub enum FieldType {
     /// An event time in microseconds since the Unix epoch. Postgres `bigint` (not
     /// `timestamptz`: compared and copied, never displayed, and exact without conversion).
     Time,
-    /// A value of the aggregated argument's type: the online backend's column type for that
+    /// A value of the aggregated argument's type: the online store's column type for that
     /// language type (as for a feature column). Strings must use `COLLATE "C"`: states compare
     /// strings by their bytes (tie-breaks, min/max, sorted sets), as Rust does.
     Value(Type),

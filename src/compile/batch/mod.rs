@@ -27,7 +27,7 @@ pub mod view_sql;
 pub use training::training_sql;
 pub use view_sql::view_sql;
 
-/// A view or service the batch back end cannot compile: the plan is inconsistent (a featc
+/// A view or service the batch compiler cannot compile: the plan is inconsistent (a featc
 /// bug in an earlier stage) or asks for something the batch engine does not do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
