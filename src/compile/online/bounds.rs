@@ -130,6 +130,56 @@ pub fn instant_label(instant: &Instant) -> String {
     naming::fit(&label)
 }
 
+/// Per granularity, the tiles some window of `windows` reads at `t`, as one condition on a tile
+/// row (`tile."tile_us" = g AND tile."tile_start" >= least(...) AND tile."tile_start" <
+/// greatest(...)`), coarsest granularity first. Each is a range of the primary key for one
+/// entity, so the lookup reads these tiles and no others: its cost does not grow with a key's
+/// history (the windows' own membership then picks each window's tiles among them).
+pub fn granularity_ranges(windows: &[Window], tile: &str, bound: &str) -> Vec<String> {
+    let start = format!("{tile}.{}", quote(naming::TILE_START));
+    let granularity = format!("{tile}.{}", quote(naming::TILE_GRANULARITY));
+    let at = |instant: &Instant| format!("{bound}.{}", quote(&instant_label(instant)));
+    let mut by_granularity: Vec<(Micros, Option<Vec<String>>, Vec<String>)> = Vec::new();
+    for level in windows.iter().flat_map(levels) {
+        let from = level.from.as_ref().map(at);
+        let until = at(&level.until);
+        match by_granularity
+            .iter_mut()
+            .find(|(g, _, _)| *g == level.granularity)
+        {
+            Some((_, froms, untils)) => {
+                match (froms.as_mut(), from) {
+                    (Some(froms), Some(from)) if !froms.contains(&from) => froms.push(from),
+                    (Some(_), Some(_)) => {}
+                    // an unbounded level: every tile before `until`
+                    (_, None) => *froms = None,
+                    (None, Some(_)) => {}
+                }
+                if !untils.contains(&until) {
+                    untils.push(until);
+                }
+            }
+            None => by_granularity.push((level.granularity, from.map(|f| vec![f]), vec![until])),
+        }
+    }
+    by_granularity.sort_by_key(|(g, _, _)| std::cmp::Reverse(*g));
+    let extreme = |function: &str, items: &[String]| match items {
+        [one] => one.clone(),
+        many => format!("{function}({})", many.join(", ")),
+    };
+    by_granularity
+        .into_iter()
+        .map(|(g, froms, untils)| {
+            let mut parts = vec![format!("{granularity} = {g}")];
+            if let Some(froms) = froms {
+                parts.push(format!("{start} >= {}", extreme("least", &froms)));
+            }
+            parts.push(format!("{start} < {}", extreme("greatest", &untils)));
+            parts.join(" AND ")
+        })
+        .collect()
+}
+
 /// The tile relation's flag column: whether a tile is part of `window` at `t`.
 pub fn member_column(window: &Window) -> String {
     naming::fit(&format!("in {window}"))
@@ -175,16 +225,6 @@ pub fn bound_columns(windows: &[Window], t_sql: &str) -> Vec<(String, String)> {
         .iter()
         .map(|i| (instant_label(i), i.timestamptz_sql(t_sql)))
         .collect()
-}
-
-/// The bound column of `t` itself: no level reads a tile starting at or after it.
-pub fn t_label() -> String {
-    instant_label(&Instant::T)
-}
-
-/// The earliest tile start any level of `window` reads (`None` for lifetime).
-pub fn earliest(window: &Window) -> Option<Instant> {
-    levels(window).first().and_then(|level| level.from)
 }
 
 #[cfg(test)]

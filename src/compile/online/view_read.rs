@@ -1,9 +1,7 @@
 //! How the lookup reads one view for a request: the relations and expressions the lookup
 //! template assembles into the view's `LEFT JOIN LATERAL`.
 
-use super::bounds::{
-    bound_columns, earliest, instant_label, member_column, membership_terms, t_label,
-};
+use super::bounds::{bound_columns, granularity_ranges, member_column, membership_terms};
 use super::error::OnlineError;
 use super::features::features_sql;
 use super::lookup_fold::read_aggregate;
@@ -59,7 +57,8 @@ pub struct ViewRead {
     members: Vec<Member>,
     bounds: Vec<Named>,
     clock: String,
-    range: String,
+    /// One condition per granularity read (see [`granularity_ranges`]).
+    levels: Vec<String>,
     // table rows only
     ttl_from: Option<String>,
 }
@@ -85,7 +84,7 @@ fn empty_read(view: &View, kind: &'static str, comment: Vec<String>) -> ViewRead
         members: Vec::new(),
         bounds: Vec::new(),
         clock: String::new(),
-        range: String::new(),
+        levels: Vec::new(),
         ttl_from: None,
     }
 }
@@ -134,8 +133,6 @@ fn tiles_read(plan: &Plan, view: &View, window: &Window) -> Result<ViewRead, Onl
         format!("{REQUEST}.{}", quote(REQUEST_MICROS))
     };
 
-    // The tiles any window can read: starts before t, and after the earliest lower bound
-    // unless a window is unbounded (the primary key index serves both).
     read.bounds = Named::from_pairs(bound_columns(&windows, "clock.t"));
     for window in &windows {
         read.members.push(Member {
@@ -143,27 +140,8 @@ fn tiles_read(plan: &Plan, view: &View, window: &Window) -> Result<ViewRead, Onl
             terms: membership_terms(window, "stored", "bound"),
         });
     }
-    let tile_start = format!("stored.{}", quote(naming::TILE_START));
-    read.range = format!("{tile_start} < bound.{}", quote(&t_label()));
-    let earliest: Option<Vec<String>> = windows
-        .iter()
-        .map(|w| earliest(w).map(|i| format!("bound.{}", quote(&instant_label(&i)))))
-        .collect();
-    if let Some(earliest) = earliest.filter(|e| !e.is_empty()) {
-        let mut distinct: Vec<String> = Vec::new();
-        for bound in earliest {
-            if !distinct.contains(&bound) {
-                distinct.push(bound);
-            }
-        }
-        let earliest = distinct;
-        let lower = if earliest.len() == 1 {
-            earliest.concat()
-        } else {
-            format!("least({})", earliest.join(", "))
-        };
-        read.range = format!("{} AND {tile_start} >= {lower}", read.range);
-    }
+    // Read per granularity only the range of tiles some window needs (an index range each).
+    read.levels = granularity_ranges(&windows, "stored", "bound");
 
     for (feature, aggregate) in view.aggregates() {
         let aggregate_read =
