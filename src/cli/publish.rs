@@ -33,6 +33,7 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
     let view = super::explain::find_view(&plan, args.view)?;
     let overrides = common::overrides(&plan, args.sources)?;
     let clock = clock(args.now)?;
+    let now = clock.now();
     let align = alignment(view);
     let until = match args.until {
         Some(t) => common::parse_time(t).map_err(Failure::Usage)?,
@@ -76,6 +77,17 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
             "rows_replaced": published.deleted,
         })
     );
+    if c.expired > 0 {
+        // history older than the online retention (as of now) is not loaded: say so, since a
+        // backfill of old data without `--now` would otherwise load nothing and exit 0
+        eprintln!(
+            "warning: {} of {} events are older than what the online store of `{}` keeps as of {} (its longest window, settle and `retain`) and were not loaded\n  = help: to load old history, pass --now at the end of the data (the latest event time backfilled), or give the view a longer `retain`",
+            c.expired,
+            c.merged + c.expired,
+            view.name,
+            time_text(now),
+        );
+    }
     eprintln!(
         "featc: published `{}` from events before {}; start the stream with --from-time {}",
         view.name,

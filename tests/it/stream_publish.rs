@@ -200,3 +200,31 @@ fn an_unaligned_until_is_refused_with_an_aligned_suggestion() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// History older than the online retention as of now is not loaded, and `publish` says so
+/// (with the counts and the fix) instead of exiting 0 in silence.
+#[tokio::test]
+async fn publishing_history_older_than_the_retention_warns() {
+    with_db(|db: Arc<TestDb>| async move {
+        let events = two_days_of_events();
+        let dir = project_dir(&events);
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_featc"))
+            .arg("publish")
+            .arg(&dir)
+            .args(["--view", "every_kind", "--postgres", &db.url])
+            .args(["--now", "2030-01-01T00:00:00Z"])
+            .arg("--source")
+            .arg(format!("events={}", dir.join("events.csv").display()))
+            .output()
+            .expect("featc runs");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{stderr}");
+        let expired = format!("{} of {} events are older", events.len(), events.len());
+        assert!(
+            stderr.contains("warning: ") && stderr.contains(&expired) && stderr.contains("--now"),
+            "{stderr}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    })
+    .await;
+}
