@@ -132,6 +132,14 @@ pub enum Command {
         now: Option<String>,
         #[command(flatten)]
         log: serve::LogArgs,
+        /// Require `Authorization: Bearer TOKEN` with a token of FILE for lookups (one token per
+        /// line, optionally followed by the services it may read: `TOKEN a,b`); FILE is read
+        /// again when it changes. `/healthz` stays open.
+        #[arg(long, value_name = "FILE")]
+        tokens: Option<PathBuf>,
+        /// Require a token for `/metrics` too.
+        #[arg(long)]
+        protect_metrics: bool,
     },
     /// Recompute what `featc serve --log` recorded offline; report how many served values match.
     Consistency(consistency::Args),
@@ -247,6 +255,8 @@ pub fn main() -> ExitCode {
             connections,
             now,
             log,
+            tokens,
+            protect_metrics,
         } => serve::run(serve::Args {
             paths: &paths,
             postgres: &postgres,
@@ -255,6 +265,8 @@ pub fn main() -> ExitCode {
             connections,
             now: now.as_deref(),
             log: &log,
+            tokens: tokens.as_deref(),
+            protect_metrics,
         }),
         Command::Consistency(args) => consistency::run(&args),
         Command::Publish {

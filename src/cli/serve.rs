@@ -5,9 +5,11 @@
 
 use super::common::{self, data_error};
 use super::{Failure, Format, report};
+use crate::runtime::serve::auth::TokenFile;
 use crate::runtime::serve::log::LogConfig;
 use crate::runtime::serve::{Clock, LookupPool, ServeConfig, Server};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// `--log` and how its files roll.
@@ -32,6 +34,8 @@ pub struct Args<'a> {
     pub connections: usize,
     pub now: Option<&'a str>,
     pub log: &'a LogArgs,
+    pub tokens: Option<&'a std::path::Path>,
+    pub protect_metrics: bool,
 }
 
 pub fn run(args: Args<'_>) -> Result<(), Failure> {
@@ -49,6 +53,15 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
         ),
         None => Clock::System,
     };
+    let tokens = match args.tokens {
+        Some(path) => Some(Arc::new(TokenFile::load(path).map_err(common::fail)?)),
+        None if args.protect_metrics => {
+            return Err(Failure::Usage(
+                "--protect-metrics needs --tokens FILE".into(),
+            ));
+        }
+        None => None,
+    };
     common::block_on(async {
         let store = LookupPool::new(args.postgres, args.connections)
             .map_err(|e| Failure::Usage(e.to_string()))?;
@@ -59,6 +72,8 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
         let config = ServeConfig {
             max_batch: args.max_batch,
             clock,
+            tokens,
+            protect_metrics: args.protect_metrics,
         };
         let server = match &args.log.log {
             None => Server::new(&plan, store, config)

@@ -3,6 +3,7 @@
 //! `featc training-set` computes offline for the same keys and times; bad requests get JSON
 //! errors and leave the server serving. Postgres: see `support/db.rs`.
 
+mod auth;
 pub mod client;
 mod consistency;
 pub mod harness;

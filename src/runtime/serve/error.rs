@@ -23,6 +23,10 @@ pub enum ErrorCode {
     InvalidAt,
     /// `at` is older than the online store keeps state for (422).
     AtOutsideRetention,
+    /// No bearer token, or not a token of `--tokens` (401).
+    Unauthorized,
+    /// A token that may not read this service (403).
+    Forbidden,
     /// No service of that name (404).
     UnknownService,
     /// No such route (404).
@@ -45,6 +49,8 @@ impl ErrorCode {
             ErrorCode::BatchTooLarge => "batch_too_large",
             ErrorCode::InvalidAt => "invalid_at",
             ErrorCode::AtOutsideRetention => "at_outside_retention",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::UnknownService => "unknown_service",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
@@ -62,6 +68,8 @@ impl ErrorCode {
             | ErrorCode::InvalidAt
             | ErrorCode::AtOutsideRetention => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::UnknownService | ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -89,6 +97,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({"error": {"code": self.code.as_str(), "message": self.message}});
-        (self.code.status(), axum::Json(body)).into_response()
+        let mut response = (self.code.status(), axum::Json(body)).into_response();
+        if self.code == ErrorCode::Unauthorized
+            && let Ok(value) = axum::http::HeaderValue::from_str("Bearer")
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, value);
+        }
+        response
     }
 }

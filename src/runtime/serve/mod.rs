@@ -28,7 +28,9 @@
 //! Errors: `{"error": {"code": "...", "message": "..."}}`, codes in [`ErrorCode`]: 400 for a
 //! body that is not JSON, 404 for an unknown service (with a suggestion), 413 for more entities
 //! than `--max-batch`, 422 for everything else a client sent wrong (the message names the
-//! entity index and the field), 503 when Postgres cannot be reached, 500 when it fails.
+//! entity index and the field), 503 when Postgres cannot be reached, 500 when it fails; with
+//! `--tokens`, 401 without a valid bearer token and 403 for a service the token may not read
+//! ([`auth`]).
 //!
 //! Retention: `at` must not be older than the online store keeps state for ([`retention`]):
 //! now − `retain` (+ the source's `settle`) for a view over a source or a table, no bound for
@@ -44,6 +46,7 @@
 //! engine and explains every difference ([`crate::runtime::consistency`]). The user's guide is
 //! `docs/serving.md`.
 
+pub mod auth;
 pub mod catalog;
 mod error;
 pub mod json;
@@ -61,6 +64,7 @@ pub use lookup_pool::{LookupError, LookupPool};
 use crate::compile::online::OnlineError;
 use crate::plan::Plan;
 use crate::types::Micros;
+use auth::TokenFile;
 use log::{LogConfig, LogError, LogSender, LogWriter, RequestIds};
 use metrics::ServeMetrics;
 use std::future::Future;
@@ -85,11 +89,15 @@ impl Clock {
 }
 
 /// How the server behaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ServeConfig {
     /// The most entities one request may ask for.
     pub max_batch: usize,
     pub clock: Clock,
+    /// `--tokens FILE`: lookups need a bearer token of the file ([`auth`]); `None`: open.
+    pub tokens: Option<Arc<TokenFile>>,
+    /// `--protect-metrics`: `/metrics` needs a token too.
+    pub protect_metrics: bool,
 }
 
 impl Default for ServeConfig {
@@ -97,6 +105,8 @@ impl Default for ServeConfig {
         ServeConfig {
             max_batch: 1000,
             clock: Clock::System,
+            tokens: None,
+            protect_metrics: false,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! else is a JSON 404 or 405.
 
 use super::Shared;
+use super::auth::Refusal;
 use super::catalog::ServedService;
 use super::error::{ApiError, ErrorCode};
 use super::json::{format_time, value_to_json};
@@ -52,7 +53,11 @@ async fn lookup(
 ) -> Response {
     let started = Instant::now();
     let request_id = shared.ids.for_request(headers.get(REQUEST_ID_HEADER));
-    let mut response = answer_service(&shared, &request_id, service, body, started).await;
+    let name = service.as_ref().map_or("", |Path(name)| name.as_str());
+    let mut response = match authorize(&shared, &headers, Some(name)) {
+        Ok(()) => answer_service(&shared, &request_id, service, body, started).await,
+        Err(refusal) => refusal.into_response(),
+    };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
@@ -233,7 +238,32 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
-async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+/// `--tokens`: whether the request's bearer token may read `service` (`None`: any token).
+/// Never a lookup for a refused request.
+fn authorize(shared: &Shared, headers: &HeaderMap, service: Option<&str>) -> Result<(), ApiError> {
+    let Some(tokens) = &shared.config.tokens else {
+        return Ok(());
+    };
+    let authorization = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes());
+    match tokens.current().check(authorization, service) {
+        Ok(()) => Ok(()),
+        Err(Refusal::Unauthenticated) => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "send `Authorization: Bearer TOKEN` with a token this server accepts",
+        )),
+        Err(Refusal::Forbidden) => Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!("this token may not read `{}`", service.unwrap_or_default()),
+        )),
+    }
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if shared.config.protect_metrics
+        && let Err(refusal) = authorize(&shared, &headers, None)
+    {
+        return refusal.into_response();
+    }
     let mut text = shared.metrics.render();
     if let Some(log) = &shared.log {
         text.push_str(&log.metrics().render());

@@ -39,11 +39,22 @@ pub async fn start_with(
     now: Micros,
     log: Option<&LogConfig>,
 ) -> Running {
-    let store = LookupPool::new(url, 4).expect("a valid URL");
     let config = ServeConfig {
         max_batch,
         clock: Clock::Fixed(now),
+        ..ServeConfig::default()
     };
+    start_configured(plan, url, config, log).await
+}
+
+/// Starts a server configured as `config` says.
+pub async fn start_configured(
+    plan: &Plan,
+    url: &str,
+    config: ServeConfig,
+    log: Option<&LogConfig>,
+) -> Running {
+    let store = LookupPool::new(url, 4).expect("a valid URL");
     let server = match log {
         None => Server::new(plan, store, config).expect("the lookups generate"),
         Some(log) => Server::with_log(plan, store, config, log).expect("the server starts"),
