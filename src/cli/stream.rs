@@ -10,11 +10,11 @@
 use super::Failure;
 use super::common::{self, data_error};
 use super::{Format, report};
-use crate::runtime::store::PostgresStateStore;
-use crate::runtime::store::writer::{OnlineWriter, connect};
-use crate::runtime::stream::kafka::{self, KafkaConfig};
+use crate::runtime::stream::kafka::KafkaConfig;
 use crate::runtime::stream::metrics::{self, StreamMetrics};
-use crate::runtime::stream::{Clock, ManualClock, Operator, OperatorConfig, SystemClock};
+use crate::runtime::stream::{
+    Clock, ManualClock, Operator, OperatorConfig, SystemClock, stream_into_postgres,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,19 +94,12 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
         .map_or_else(|| format!("featc:{}", views.join(",")), str::to_string);
     let kafka = KafkaConfig {
         brokers: args.brokers.to_string(),
-        group: group.clone(),
+        group,
         max_messages: args.batch_messages.max(1),
         max_wait: Duration::from_millis(args.batch_ms.max(1)),
         properties: args.kafka_properties.to_vec(),
     };
     common::block_on(async {
-        let client = connect(args.postgres)
-            .await
-            .map_err(|e| data_error("cannot connect to Postgres", e))?;
-        let writer = OnlineWriter::prepare(client, &plan, &views)
-            .await
-            .map_err(|e| data_error("cannot prepare the online tables", e))?;
-        let mut store = PostgresStateStore::new(writer, group);
         let metrics = Arc::new(StreamMetrics::default());
         if let Some(address) = args.metrics {
             let listener = tokio::net::TcpListener::bind(address)
@@ -114,15 +107,17 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
                 .map_err(|e| data_error(&format!("cannot listen on {address}"), e))?;
             tokio::spawn(metrics::serve(listener, metrics.clone(), clock.clone()));
         }
-        kafka::run(
+        stream_into_postgres(
             &mut operator,
-            &mut store,
+            &plan,
+            &views,
+            args.postgres,
             &kafka,
             &metrics,
             shutdown_signal(),
         )
         .await
-        .map_err(|e| data_error("the stream stopped", e))
+        .map_err(common::fail)
     })?
 }
 

@@ -21,6 +21,7 @@
 
 mod clock;
 mod decode;
+mod into_postgres;
 pub mod kafka;
 pub mod metrics;
 mod operator;
@@ -31,5 +32,6 @@ mod tile_fold;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decode::{DecodeError, decode};
+pub use into_postgres::{RunError, stream_into_postgres};
 pub use operator::{Message, Operator, OperatorConfig, RowError};
 pub use partitions::InFlight;
