@@ -136,10 +136,11 @@ pub fn view_program(plan: &Plan, view: &View) -> Result<StreamProgram, ProgramEr
     let keys = view
         .keys
         .iter()
-        .map(|k| {
+        .enumerate()
+        .map(|(i, k)| {
             Ok(KeyColumn {
                 name: k.name.clone(),
-                column: column(&k.name)?,
+                column: column(view.key_column(i))?,
             })
         })
         .collect::<Result<_, ProgramError>>()?;

@@ -67,6 +67,12 @@ pub fn assign(plan: &mut Plan) {
     let mut input_identity: BTreeMap<String, Json> = BTreeMap::new();
     for view in &plan.views {
         let keys = serde_json::to_value(&view.keys).unwrap_or(Json::Null);
+        // a role (`on user(sender_id)`) changes which rows a key selects
+        let keys = if view.key_columns.is_empty() {
+            keys
+        } else {
+            json!({ "keys": keys, "columns": view.key_columns })
+        };
         let identity = match (&view.input, &view.kind) {
             (Input::Source(name), _) => match plan.source(name) {
                 Some(s) => json!({

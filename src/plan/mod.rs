@@ -132,8 +132,12 @@ pub enum ViewKind {
 pub struct View {
     pub name: String,
     pub entity: String,
-    /// The entity's keys (the input has columns of these names and types).
+    /// The entity's keys (their names are the view's key columns everywhere featc writes).
     pub keys: Vec<Field>,
+    /// The input columns that play the keys (`on user(sender_id)`), in key order; empty when
+    /// the input's columns are named like the keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_columns: Vec<String>,
     pub input: Input,
     pub kind: ViewKind,
     /// In declaration order.
@@ -275,6 +279,14 @@ impl View {
             ViewKind::Windowed { window } => Some(window),
             ViewKind::Table { .. } => None,
         }
+    }
+
+    /// The input column that plays key `i`.
+    pub fn key_column(&self, i: usize) -> &str {
+        self.key_columns
+            .get(i)
+            .or_else(|| self.keys.get(i).map(|k| &k.name))
+            .map_or("", String::as_str)
     }
 
     /// The tile granularities the online store keeps for this view (largest first).

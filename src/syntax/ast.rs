@@ -173,6 +173,9 @@ impl Clause {
 pub struct FeaturesDecl {
     pub name: Ident,
     pub entity: Ident,
+    /// `on user(sender_id)`: the input columns that play the entity's keys, in key order
+    /// (`None`: columns named like the keys).
+    pub key_columns: Option<Vec<Ident>>,
     pub from: Ident,
     pub items: Vec<ViewItem>,
     pub span: Span,

@@ -39,33 +39,65 @@ pub fn table_of<'p>(plan: &'p Plan, view: &View) -> Result<&'p Table, BatchError
     }
 }
 
-/// The columns of `source` that the aggregates read (arguments and filters), the view's keys
-/// and the event time, in the source's declaration order.
-pub fn read_columns<'s>(
-    view: &View,
-    source: &'s Source,
+/// The columns of the events relation a view reads, as it names them: the keys played by
+/// other columns (`on user(sender_id)`: `user_id`) first, then the source's columns that the
+/// aggregates read (arguments and filters), the keys and the event time, in the source's
+/// declaration order.
+pub fn read_columns<'a>(
+    view: &'a View,
+    source: &'a Source,
     aggregates: &[(&Feature, &Aggregate)],
-) -> Vec<&'s str> {
-    let mut read: BTreeSet<&str> = view.keys.iter().map(|k| k.name.as_str()).collect();
+) -> Vec<&'a str> {
+    let played: Vec<&str> = played_keys(view).map(|(key, _)| key).collect();
+    let mut read: BTreeSet<&str> = view
+        .keys
+        .iter()
+        .map(|k| k.name.as_str())
+        .filter(|k| !played.contains(k))
+        .collect();
     read.insert(source.event_time.as_str());
     for (_, agg) in aggregates {
         for expr in agg.arg.iter().chain(agg.filter.iter()) {
             read.extend(expr.columns());
         }
     }
-    source
-        .fields
-        .iter()
-        .map(|f| f.name.as_str())
-        .filter(|c| read.contains(c))
+    played
+        .into_iter()
+        .chain(
+            source
+                .fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .filter(|c| read.contains(c)),
+        )
         .collect()
+}
+
+/// The keys another input column plays (`on user(sender_id)`): (key, column).
+fn played_keys(view: &View) -> impl Iterator<Item = (&str, &str)> {
+    view.keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.name.as_str(), view.key_column(i)))
+        .filter(|(key, column)| key != column)
 }
 
 /// `SELECT <columns>, <event time in µs> AS "__featc_time", <extra> FROM "<source>" WHERE
 /// <event time> IS NOT NULL`: the events a view aggregates (an event without a time is in no
-/// window).
-pub fn events_query(source: &Source, columns: &[&str], extra: Vec<SelectItem>) -> Query {
-    let mut items: Vec<SelectItem> = columns.iter().map(|c| item(name(c))).collect();
+/// window). A key played by another column is selected under the key's name.
+pub fn events_query(
+    view: &View,
+    source: &Source,
+    columns: &[&str],
+    extra: Vec<SelectItem>,
+) -> Query {
+    let mut items: Vec<SelectItem> = columns
+        .iter()
+        .map(|c| match played_keys(view).find(|(key, _)| key == c) {
+            Some((key, column)) => aliased(name(column), key),
+            None => item(name(c)),
+        })
+        .collect();
     items.push(aliased(micros(name(&source.event_time)), TIME));
     items.extend(extra);
     select(items)

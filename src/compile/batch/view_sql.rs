@@ -109,7 +109,7 @@ fn windows_query(
         .group_by(group_by);
 
     Ok(window_rows(view, size, &grouped)?
-        .with(&events, events_query(source, &columns, Vec::new()))
+        .with(&events, events_query(view, source, &columns, Vec::new()))
         .with(&assigned, assign.query())
         .with(&grouped, group.query())
         .query())
@@ -236,7 +236,7 @@ fn tiles_query(plan: &Plan, view: &View, source: &Source) -> Result<Query, Batch
     // coarsest level first, as in the ladder
     Ok(select(items)
         .from(table(&states, &states))
-        .with(&events, events_query(source, &columns, Vec::new()))
+        .with(&events, events_query(view, source, &columns, Vec::new()))
         .with(&tiled, tile.query())
         .with(&states, group.query())
         .order_by(keys)

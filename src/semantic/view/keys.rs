@@ -1,5 +1,6 @@
-//! The input of a view has the entity's keys: a column of the same name (E0211) and type
-//! (E0306) for every key, never null (E0306); a table is keyed by exactly those columns (E0211).
+//! The input of a view has the entity's keys: a column of the same name — or the column the
+//! view names for it, `on user(sender_id)` — (E0211) and type (E0306) for every key, never null
+//! (E0306); a table is keyed by exactly those columns (E0211), and takes no roles.
 
 use crate::diagnostic::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic};
@@ -11,26 +12,51 @@ use crate::syntax::ast::FeaturesDecl;
 pub(super) fn check(cx: &mut Cx, view: &FeaturesDecl, entity: &EntityInfo, input: &InputInfo) {
     let input_name = &input.name.name;
     let entity_name = &view.entity.name;
-    for key in entity.keys.iter().filter(|k| k.typed) {
-        let name = &key.field.name;
+    if let Some(roles) = &view.key_columns
+        && !check_roles(cx, view, entity, input, roles)
+    {
+        return;
+    }
+    for (i, key) in entity.keys.iter().enumerate().filter(|(_, k)| k.typed) {
+        let role = view.key_columns.as_ref().and_then(|r| r.get(i));
+        let name = role.map_or(&key.field.name, |r| &r.name);
         let Some(column) = input.schema.get(name) else {
-            let help = match did_you_mean(name, input.schema.names()) {
-                Some(close) => format!(
-                    "input columns are matched to entity keys by name: rename `{close}` to `{name}` in the schema of `{input_name}`"
+            let key_name = &key.field.name;
+            let help = match (did_you_mean(name, input.schema.names()), role) {
+                (Some(close), Some(_)) => format!("did you mean `{close}`?"),
+                (None, Some(_)) => format!(
+                    "name the column of `{input_name}` that holds the key; its columns are {}",
+                    quoted_list(&input.schema.names().collect::<Vec<_>>())
                 ),
-                None => format!(
+                (Some(close), None) => format!(
+                    "input columns are matched to entity keys by name: rename `{close}` to `{name}` in the schema of `{input_name}`, or name the column that plays the key: `on {entity_name}({close})`"
+                ),
+                (None, _) => format!(
                     "add `{name}: {}` to the schema of `{input_name}`",
                     key.field.ty.ty
                 ),
             };
+            let message = match role {
+                Some(_) => format!(
+                    "{} `{input_name}` has no column `{name}` to play the key `{key_name}` of entity `{entity_name}`",
+                    input.kind.noun()
+                ),
+                None => format!(
+                    "{} `{input_name}` has no column `{name}`, the key of entity `{entity_name}`",
+                    input.kind.noun()
+                ),
+            };
             cx.report(
-                Diagnostic::error(
-                    Code::MISSING_KEY_COLUMN,
-                    format!("{} `{input_name}` has no column `{name}`, the key of entity `{entity_name}`", input.kind.noun()),
-                )
-                .at(view.from.span, format!("has no column `{name}`"))
-                .with_label(key.name_span, format!("key of `{entity_name}` declared here"))
-                .with_help(help),
+                Diagnostic::error(Code::MISSING_KEY_COLUMN, message)
+                    .at(
+                        role.map_or(view.from.span, |r| r.span),
+                        format!("has no column `{name}`"),
+                    )
+                    .with_label(
+                        key.name_span,
+                        format!("key of `{entity_name}` declared here"),
+                    )
+                    .with_help(help),
             );
             continue;
         };
@@ -115,4 +141,69 @@ fn check_table_key(cx: &mut Cx, view: &FeaturesDecl, entity: &EntityInfo, input:
                 quoted_list(&entity_keys)
             )),
     );
+}
+
+/// `on user(sender_id)`: one column per key, over a source, and no column already named like a
+/// key it renames (the view's rows would have two columns of that name). False when an error
+/// was reported.
+fn check_roles(
+    cx: &mut Cx,
+    view: &FeaturesDecl,
+    entity: &EntityInfo,
+    input: &InputInfo,
+    roles: &[crate::syntax::ast::Ident],
+) -> bool {
+    let entity_name = &view.entity.name;
+    let keys: Vec<&str> = entity.keys.iter().map(|k| k.field.name.as_str()).collect();
+    let span = roles.first().map_or(view.entity.span, |r| r.span);
+    if input.kind == InputKind::Table {
+        cx.report(
+            Diagnostic::error(
+                Code::MISSING_KEY_COLUMN,
+                format!("a view over table `{}` cannot name the columns of its keys", input.name.name),
+            )
+            .at(span, "a role over a table")
+            .with_help("a table is keyed by the entity's keys by name; roles like `on user(sender_id)` are for views over sources"),
+        );
+        return false;
+    }
+    if roles.len() != keys.len() {
+        cx.report(
+            Diagnostic::error(
+                Code::MISSING_KEY_COLUMN,
+                format!(
+                    "`{entity_name}` has {} key(s) ({}), but the view names {} column(s)",
+                    keys.len(),
+                    quoted_list(&keys),
+                    roles.len()
+                ),
+            )
+            .at(span, "one column per key, in key order")
+            .with_help(format!(
+                "write `on {entity_name}(COLUMN, ...)` with one column for each of {}",
+                quoted_list(&keys)
+            )),
+        );
+        return false;
+    }
+    for (key, role) in keys.iter().zip(roles) {
+        if role.name != *key && input.schema.get(key).is_some() {
+            cx.report(
+                Diagnostic::error(
+                    Code::MISSING_KEY_COLUMN,
+                    format!(
+                        "`{}` plays the key `{key}`, but `{}` has a column `{key}` too",
+                        role.name, input.name.name
+                    ),
+                )
+                .at(role.span, format!("plays `{key}`"))
+                .with_help(format!(
+                    "the view's rows name the key `{key}`: rename the column `{key}` of `{}`, or drop the role to read it",
+                    input.name.name
+                )),
+            );
+            return false;
+        }
+    }
+    true
 }

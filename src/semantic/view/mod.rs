@@ -125,6 +125,12 @@ pub(crate) fn lower_view(cx: &mut Cx, env: &Env, decl: &FeaturesDecl) -> ViewInf
         keys: entity
             .map(|e| e.keys.iter().map(|k| k.field.clone()).collect())
             .unwrap_or_default(),
+        key_columns: decl
+            .key_columns
+            .iter()
+            .flatten()
+            .map(|c| c.name.clone())
+            .collect(),
         input: match input.map(|i| i.kind) {
             Some(InputKind::Table) => Input::Table(decl.from.name.clone()),
             _ => Input::Source(decl.from.name.clone()),

@@ -135,6 +135,11 @@ impl Builder<'_> {
         let mut refs = children(&pair, Rule::ident);
         let entity = self.ident(&refs.next()?);
         let from = self.ident(&refs.next()?);
+        let key_columns = child(&pair, Rule::key_roles).map(|roles| {
+            children(&roles, Rule::ident)
+                .map(|c| self.ident(&c))
+                .collect()
+        });
         let mut items = Vec::new();
         // the clause that ends on the current line: a bare word after it on the same line is
         // a misspelt part of that clause, not a feature (`online postgres "t" mode x`)
@@ -163,6 +168,7 @@ impl Builder<'_> {
         Some(FeaturesDecl {
             name: self.name(&child(&pair, Rule::name)?),
             entity,
+            key_columns,
             from,
             items,
             span: self.span(&pair),

@@ -410,6 +410,7 @@ fn describe(rule: Rule) -> Expected {
             Phrase("a declaration (`entity`, `source`, `table`, `features` or `service`)")
         }
         Rule::entity_key => Phrase("`key name: type`"),
+        Rule::key_roles => Phrase("the columns that play the entity's keys (`(sender_id)`)"),
         Rule::clause
         | Rule::schema_clause
         | Rule::event_time_clause

@@ -107,7 +107,7 @@ pub(super) fn ranges_lookup(
 
     Lookup {
         ctes: vec![
-            (events, events_query(source, &columns, Vec::new())),
+            (events, events_query(view, source, &columns, Vec::new())),
             (times_cte, label_windows.query()),
             (view.name.clone(), values.query()),
         ],

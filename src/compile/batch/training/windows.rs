@@ -101,7 +101,7 @@ pub(super) fn windows_lookup(
 
     Ok(Lookup {
         ctes: vec![
-            (events, events_query(source, &columns, Vec::new())),
+            (events, events_query(view, source, &columns, Vec::new())),
             (times_cte, window_ends.query()),
             (tiles, tile_query.query()),
             (windows, window_query.query()),

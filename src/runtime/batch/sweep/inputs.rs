@@ -70,7 +70,7 @@ pub fn events_statement(
             (arg, filter)
         })
         .collect();
-    let query = events_query(source, &keys, computed.items);
+    let query = events_query(view, source, &keys, computed.items);
     Ok(EventsStatement {
         sql: query.to_string(),
         keys: keys.len(),
