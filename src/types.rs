@@ -199,6 +199,21 @@ impl std::hash::Hash for Value {
     }
 }
 
+/// `unscaled × 10^-scale` in decimal notation: `(-5, 2)` is `-0.05`. The one spelling of a
+/// decimal in featc's text: casts to string, Postgres parameters, JSON and SQL literals.
+pub fn decimal_text(unscaled: i128, scale: u8) -> String {
+    let digits = unscaled.unsigned_abs().to_string();
+    let scale = usize::from(scale);
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (integer, fraction) = padded.split_at(padded.len() - scale);
+    let sign = if unscaled < 0 { "-" } else { "" };
+    if scale == 0 {
+        format!("{sign}{integer}")
+    } else {
+        format!("{sign}{integer}.{fraction}")
+    }
+}
+
 /// Formats a duration the way `.feat` spells it: the largest unit that divides it exactly.
 pub fn format_duration(micros: Micros) -> String {
     for (unit, size) in [

@@ -18,7 +18,7 @@
 
 use crate::physical::PgType;
 use crate::plan::{BinaryOp, Expr, ExprKind, ScalarFunc, UnaryOp};
-use crate::types::{Type, Value};
+use crate::types::{Type, Value, decimal_text};
 use datafusion::sql::sqlparser::ast::{
     self as sql, BinaryOperator, CaseWhen, CastKind, DataType, DuplicateTreatment, FunctionArg,
     FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart,
@@ -267,25 +267,13 @@ pub fn value_literal(target: &dyn SqlTarget, value: &Value) -> sql::Expr {
         Value::String(s) => string_literal(s),
         Value::Timestamp(t) => target.timestamp_literal(*t),
         Value::Date(d) => target.date_literal(*d),
-        Value::Decimal(unscaled, decimal_scale) => {
-            let digits = unscaled.unsigned_abs().to_string();
-            let scale = usize::from(*decimal_scale);
-            let padded = format!("{digits:0>width$}", width = scale + 1);
-            let (int, frac) = padded.split_at(padded.len() - scale);
-            let sign = if *unscaled < 0 { "-" } else { "" };
-            let text = if scale == 0 {
-                format!("{sign}{int}")
-            } else {
-                format!("{sign}{int}.{frac}")
-            };
-            cast(
-                number_literal(text),
-                target.data_type(&Type::Decimal {
-                    precision: 38,
-                    scale: *decimal_scale,
-                }),
-            )
-        }
+        Value::Decimal(unscaled, decimal_scale) => cast(
+            number_literal(decimal_text(*unscaled, *decimal_scale)),
+            target.data_type(&Type::Decimal {
+                precision: 38,
+                scale: *decimal_scale,
+            }),
+        ),
         Value::List(items) => sql::Expr::Array(sql::Array {
             elem: items.iter().map(|v| value_literal(target, v)).collect(),
             named: true,

@@ -14,8 +14,8 @@
 //!   `NaN`, `Infinity`), decimals at their scale, RFC 3339 timestamps in UTC, ISO dates.
 
 use super::EvalError;
-use super::numeric::{decimal_text, decimal_to_f64, f64_to_decimal, fit_decimal, parse_decimal};
-use crate::types::{MICROS_PER_DAY, Type, Value};
+use super::numeric::{decimal_to_f64, f64_to_decimal, fit_decimal, parse_decimal};
+use crate::types::{MICROS_PER_DAY, Type, Value, decimal_text};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat};
 
 pub fn cast(value: &Value, to: &Type) -> Result<Value, EvalError> {

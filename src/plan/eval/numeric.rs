@@ -1,6 +1,8 @@
 //! Exact decimal helpers: scaling with rounding half away from zero (Postgres' `numeric`
 //! rounding), precision checks, and conversions to and from text and floats.
 
+use crate::types::decimal_text;
+
 /// `10^k` for `k` ≤ 38 (the largest power an i128 holds).
 pub fn pow10(k: u32) -> Option<i128> {
     10i128.checked_pow(k)
@@ -34,20 +36,6 @@ pub fn fit_decimal(unscaled: i128, scale: u8, precision: u8, to: u8) -> Option<i
     match pow10(u32::from(precision)) {
         Some(limit) if u.unsigned_abs() >= limit.unsigned_abs() => None,
         _ => Some(u),
-    }
-}
-
-/// Decimal notation: `(-5, 2)` is `-0.05`.
-pub fn decimal_text(unscaled: i128, scale: u8) -> String {
-    let digits = unscaled.unsigned_abs().to_string();
-    let scale = usize::from(scale);
-    let padded = format!("{digits:0>width$}", width = scale + 1);
-    let (integer, fraction) = padded.split_at(padded.len() - scale);
-    let sign = if unscaled < 0 { "-" } else { "" };
-    if scale == 0 {
-        format!("{sign}{integer}")
-    } else {
-        format!("{sign}{integer}.{fraction}")
     }
 }
 

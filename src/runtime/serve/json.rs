@@ -14,8 +14,7 @@
 //!
 //! Keys in requests use the same spellings; a decimal key may also be a JSON number.
 
-use crate::runtime::store::codec::decimal_text;
-use crate::types::{MICROS_PER_DAY, Micros, Type, Value};
+use crate::types::{MICROS_PER_DAY, Micros, Type, Value, decimal_text};
 use chrono::{DateTime, SecondsFormat};
 use serde_json::Value as Json;
 

@@ -4,7 +4,7 @@
 use super::{CodecError, Param, UNIX_EPOCH_DAYS_FROM_CE};
 use crate::agg::FieldValue;
 use crate::physical::postgres_type::{PgType, Scalar, Wire};
-use crate::types::{Micros, Value};
+use crate::types::{Micros, Value, decimal_text};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::borrow::Cow;
 
@@ -160,20 +160,6 @@ fn float_text(f: f64) -> String {
         if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
     } else {
         format!("{f:?}")
-    }
-}
-
-/// `unscaled × 10^-scale` in decimal notation: `Decimal(-5, 2)` is `-0.05`.
-pub fn decimal_text(unscaled: i128, scale: u8) -> String {
-    let digits = unscaled.unsigned_abs().to_string();
-    let scale = usize::from(scale);
-    let padded = format!("{digits:0>width$}", width = scale + 1);
-    let (integer, fraction) = padded.split_at(padded.len() - scale);
-    let sign = if unscaled < 0 { "-" } else { "" };
-    if scale == 0 {
-        format!("{sign}{integer}")
-    } else {
-        format!("{sign}{integer}.{fraction}")
     }
 }
 

@@ -6,7 +6,7 @@ mod decode;
 mod encode;
 
 pub use decode::{Numeric, decode_field, decode_value};
-pub use encode::{decimal_text, encode_fields, encode_values};
+pub use encode::{encode_fields, encode_values};
 
 /// A boxed bind parameter.
 pub type Param = Box<dyn tokio_postgres::types::ToSql + Sync + Send>;
