@@ -123,9 +123,9 @@ pub enum Command {
         /// The most entities one request may ask for.
         #[arg(long, default_value_t = 1000)]
         max_batch: usize,
-        /// The most Postgres connections the server opens.
-        #[arg(long, default_value_t = 8)]
-        connections: usize,
+        /// The most Postgres connections the server opens; default: twice the available cores.
+        #[arg(long)]
+        connections: Option<usize>,
         /// Serve as if the time were this RFC 3339 instant (the default `at` and the reference
         /// of the retention bound), to replay a recorded day; default: the system clock.
         #[arg(long)]
