@@ -46,11 +46,12 @@ fn project_dir(events: &[Event]) -> PathBuf {
     dir
 }
 
-fn publish(dir: &Path, db: &TestDb, view: &str, until: Micros) -> String {
+/// `featc publish` of `view` up to `until`, as a process.
+fn run_publish(dir: &Path, db: &TestDb, view: &str, until: Micros) -> std::process::Output {
     let until = chrono::DateTime::from_timestamp_micros(until)
         .expect("a time")
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_featc"))
+    std::process::Command::new(env!("CARGO_BIN_EXE_featc"))
         .arg("publish")
         .arg(dir)
         .args([
@@ -66,7 +67,12 @@ fn publish(dir: &Path, db: &TestDb, view: &str, until: Micros) -> String {
         .arg("--source")
         .arg(format!("events={}", dir.join("events.csv").display()))
         .output()
-        .expect("featc runs");
+        .expect("featc runs")
+}
+
+/// A successful `featc publish`; its standard error.
+fn publish(dir: &Path, db: &TestDb, view: &str, until: Micros) -> String {
+    let run = run_publish(dir, db, view, until);
     let stderr = String::from_utf8_lossy(&run.stderr).to_string();
     assert!(
         run.status.success(),
@@ -224,6 +230,54 @@ async fn publishing_history_older_than_the_retention_warns() {
             stderr.contains("warning: ") && stderr.contains(&expired) && stderr.contains("--now"),
             "{stderr}"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    })
+    .await;
+}
+
+/// A feature added to a published view: the next publish refuses the old table with the
+/// missing column and the fix instead of Postgres' bare "column does not exist", leaves the
+/// table as it was, and the fix it names (drop, publish again) works.
+#[tokio::test]
+async fn publishing_a_view_that_gained_a_feature_names_the_missing_column_and_the_fix() {
+    with_db(|db: Arc<TestDb>| async move {
+        let (name, until) = SPLITS[1];
+        let events = two_days_of_events();
+        let dir = project_dir(&events);
+        let client = db.client().await;
+        let plan = fixture::plan();
+        let table = &plan.view(name).expect("a view").online.table;
+        let order = "user_id, tile_us, tile_start";
+        publish(&dir, &db, name, until);
+        let published = dump(&client, table, order).await;
+
+        let before = "  last_qty     = last(qty)\n";
+        assert!(fixture::PROJECT.contains(before), "the fixture changed");
+        let grown =
+            fixture::PROJECT.replace(before, &format!("{before}  qty_peak     = max(qty)\n"));
+        std::fs::write(dir.join("project.feat"), grown).expect("the project");
+        let run = run_publish(&dir, &db, name, until);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success(), "{stderr}");
+        assert!(
+            stderr.contains(&format!("online table \"{table}\" of view `{name}`"))
+                && stderr.contains("(the state of `qty_peak`)")
+                && stderr.contains(&format!("DROP TABLE \"{table}\""))
+                && !stderr.contains("does not exist"),
+            "{stderr}"
+        );
+        assert_eq!(
+            dump(&client, table, order).await,
+            published,
+            "the table changed"
+        );
+
+        client
+            .batch_execute(&format!("DROP TABLE \"{table}\""))
+            .await
+            .expect("drop");
+        publish(&dir, &db, name, until);
+        assert_eq!(dump(&client, table, order).await.len(), published.len());
         let _ = std::fs::remove_dir_all(&dir);
     })
     .await;

@@ -9,6 +9,7 @@
 pub mod codec;
 pub mod commit;
 mod contract;
+pub mod deployed_columns;
 pub mod micro_batch;
 pub mod writer;
 

@@ -10,6 +10,7 @@
 
 use super::codec::{self, CodecError, Param};
 use super::contract::StoredOffset;
+use super::deployed_columns;
 use super::micro_batch::{Cells, DeadLetter, LateEvent, ViewRows};
 use crate::compile::online::{OnlineError, quote, system_ddl, view_artifacts, view_upsert};
 use crate::physical::{LayoutError, StorageKind, ViewLayout, view_layout};
@@ -43,6 +44,8 @@ pub enum WriteError {
     },
     #[error("{0} is out of the timestamp range")]
     Time(Micros),
+    #[error(transparent)]
+    ColumnsMissing(#[from] super::deployed_columns::ColumnsMissing),
 }
 
 struct Prepared {
@@ -103,6 +106,9 @@ impl OnlineWriter {
             let artifacts = view_artifacts(plan, view)?;
             client.batch_execute(&artifacts.ddl).await?;
             let layout = view_layout(plan, view)?;
+            if let Some(missing) = deployed_columns::check(&client, name, &layout).await? {
+                return Err(missing.into());
+            }
             let upsert = client.prepare(&view_upsert(view, &layout)?).await?;
             prepared.insert(view.name.clone(), Prepared { layout, upsert });
         }
