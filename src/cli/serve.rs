@@ -93,12 +93,12 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
             }
         };
         for (service, problem) in server.check_services().await {
-            // Missing tables are a deployment in progress; anything else (a column the plan
-            // reads that the table lacks) needs the table rebuilt.
+            // Missing tables are a deployment in progress; anything else (a table that lacks a
+            // column of the plan: the problem names them and the fix) needs the table rebuilt.
             let until = if problem.is_unavailable() {
                 "the online tables exist (`featc publish` or `featc stream` create them)"
             } else {
-                "the online tables match the plan (`featc publish` names what differs and the fix; docs/online.md, \"Changing a published view\")"
+                "the online tables match the plan (docs/online.md, \"Changing a published view\")"
             };
             eprintln!(
                 "warning: service `{service}` cannot be served yet ({problem}); its requests fail until {until}"

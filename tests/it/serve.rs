@@ -6,6 +6,7 @@
 mod auth;
 pub mod client;
 mod consistency;
+mod deployment;
 pub mod harness;
 mod load;
 mod logging;

@@ -4,6 +4,7 @@
 use super::retention::Retention;
 use crate::compile::online::{OnlineError, service_lookup};
 use crate::physical::postgres_type::PgType;
+use crate::physical::{ViewLayout, view_layout};
 use crate::plan::{Field, Plan, Service};
 use crate::types::Type;
 use std::collections::BTreeMap;
@@ -36,6 +37,9 @@ pub struct ServedService {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     services: BTreeMap<String, ServedService>,
+    /// The online table of every view some service reads, by view name: what the deployed
+    /// tables are checked against at start-up.
+    layouts: BTreeMap<String, ViewLayout>,
 }
 
 impl Catalog {
@@ -44,7 +48,13 @@ impl Catalog {
         for service in &plan.services {
             services.insert(service.name.clone(), served(plan, service)?);
         }
-        Ok(Catalog { services })
+        let mut layouts = BTreeMap::new();
+        for view in services.values().flat_map(|s| &s.views) {
+            if let Some(plan_view) = plan.view(&view.name) {
+                layouts.insert(view.name.clone(), view_layout(plan, plan_view)?);
+            }
+        }
+        Ok(Catalog { services, layouts })
     }
 
     pub fn get(&self, name: &str) -> Option<&ServedService> {
@@ -57,6 +67,11 @@ impl Catalog {
 
     pub fn services(&self) -> impl Iterator<Item = &ServedService> {
         self.services.values()
+    }
+
+    /// The online table of view `name`, when a service reads it.
+    pub fn layout(&self, name: &str) -> Option<&ViewLayout> {
+        self.layouts.get(name)
     }
 }
 

@@ -7,9 +7,11 @@
 
 use super::catalog::ServedService;
 use crate::compile::online::quote;
+use crate::physical::ViewLayout;
 use crate::physical::postgres_type::{PgType, Scalar};
 use crate::plan::naming::WATERMARKS_TABLE;
 use crate::runtime::store::codec::{self, CodecError, Param};
+use crate::runtime::store::deployed_columns::{self, ColumnsMissing};
 use crate::types::{Micros, Value};
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{
@@ -44,6 +46,8 @@ pub enum LookupError {
     Query(#[from] tokio_postgres::Error),
     #[error("cannot read a result cell: {0}")]
     Decode(#[from] CodecError),
+    #[error(transparent)]
+    ColumnsMissing(#[from] ColumnsMissing),
 }
 
 impl LookupError {
@@ -53,7 +57,7 @@ impl LookupError {
             LookupError::Unavailable(_) | LookupError::BadUrl { .. } => true,
             // The tables are not there yet: a writer has not run (a deployment in progress).
             LookupError::Query(e) => e.is_closed() || e.code() == Some(&SqlState::UNDEFINED_TABLE),
-            LookupError::Decode(_) => false,
+            LookupError::Decode(_) | LookupError::ColumnsMissing(_) => false,
         }
     }
 }
@@ -149,9 +153,18 @@ impl LookupPool {
     }
 
     /// Prepares the lookup of `service` on one connection: whether its tables exist and
-    /// match the plan.
-    pub async fn prepare(&self, service: &ServedService) -> Result<(), LookupError> {
+    /// have the columns of `layouts` (the tables of the views it reads, by view name).
+    pub async fn prepare(
+        &self,
+        service: &ServedService,
+        layouts: &[(&str, &ViewLayout)],
+    ) -> Result<(), LookupError> {
         let client = self.client().await?;
+        for &(view, layout) in layouts {
+            if let Some(missing) = deployed_columns::check(&client, view, layout).await? {
+                return Err(missing.into());
+            }
+        }
         client.prepare_cached(&service.lookup).await?;
         Ok(())
     }

@@ -183,8 +183,12 @@ impl Server {
     /// do not match the plan, with Postgres' complaint (empty when all is well).
     pub async fn check_services(&self) -> Vec<(String, LookupError)> {
         let mut problems = Vec::new();
-        for service in self.shared.catalog.services() {
-            if let Err(e) = self.shared.store.prepare(service).await {
+        let catalog = &self.shared.catalog;
+        for service in catalog.services() {
+            let layouts: Vec<_> = (service.views.iter())
+                .filter_map(|v| Some((v.name.as_str(), catalog.layout(&v.name)?)))
+                .collect();
+            if let Err(e) = self.shared.store.prepare(service, &layouts).await {
                 problems.push((service.name.clone(), e));
             }
         }

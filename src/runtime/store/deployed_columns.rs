@@ -29,8 +29,9 @@ pub struct ColumnsMissing {
 }
 
 /// The columns of `layout` that the deployed table lacks, as [`ColumnsMissing`] (`Ok(None)`
-/// when there are none). Columns the table has beyond the layout (a feature removed since)
-/// are left alone: the upsert names its columns, so they only stay NULL.
+/// when there are none, or when there is no such table yet: creating it is the DDL's job, and
+/// a lookup reports it as not deployed). Columns the table has beyond the layout (a feature
+/// removed since) are left alone: the upsert names its columns, so they only stay NULL.
 pub async fn check(
     client: &Client,
     view: &str,
@@ -46,6 +47,9 @@ pub async fn check(
         )
         .await?;
     let deployed: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    if deployed.is_empty() {
+        return Ok(None);
+    }
     let missing: Vec<_> = layout
         .columns
         .iter()
