@@ -128,25 +128,14 @@ pub async fn register_labels(
         .await
         .map_err(read)?;
     let key_names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
-    register(ctx, location, &schema, &batches, at, &key_names)?;
+    register_label_batches(ctx, location, &schema, &batches, at, &key_names)?;
     Ok(schema)
 }
 
-/// Registers labels already in memory, like [`register_labels`] does with a file: the
+/// Registers labels already in memory ([`register_labels`] calls it with a file's): the
 /// batches (of `schema`, in label order), whose column `at` is the time and `keys` the keys.
 /// `origin` says where they come from, for errors.
 pub fn register_label_batches(
-    ctx: &SessionContext,
-    origin: &str,
-    schema: &SchemaRef,
-    batches: &[RecordBatch],
-    at: &str,
-    keys: &[&str],
-) -> Result<(), LabelsError> {
-    register(ctx, origin, schema, batches, at, keys)
-}
-
-fn register(
     ctx: &SessionContext,
     origin: &str,
     schema: &SchemaRef,
