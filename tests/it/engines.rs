@@ -98,12 +98,28 @@ async fn the_corpus_covers_every_aggregate_and_window_kind() {
     assert!(filters > 0, "no case has a `where` filter");
 }
 
+/// Engines that all read nothing agree too: every feature of a case must have a non-null
+/// value for some label, or the case does not exercise it. Features named `never…` are empty
+/// on purpose (filters that match nothing, `empty_windows`).
+fn assert_every_feature_has_a_value(case: &str, sweep: &Table) {
+    let names: std::collections::BTreeSet<&String> = sweep.iter().flat_map(|r| r.keys()).collect();
+    for name in names.into_iter().filter(|n| !n.starts_with("never")) {
+        assert!(
+            sweep.iter().any(|row| row
+                .get(name)
+                .is_some_and(|v| *v != featc::types::Value::Null)),
+            "{case}: `{name}` is null for every label"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_engine_gives_the_sweeps_values() {
     let mut mismatches = Vec::new();
     for case in case::all().await {
         let sweep = offline::training_set(&case, Engine::Sweep).await;
         assert_eq!(sweep.len(), case.labels.len(), "{}: the sweep", case.name);
+        assert_every_feature_has_a_value(&case.name, &sweep);
         let sql = offline::training_set(&case, Engine::Sql).await;
         mismatches.extend(differences(&case, &sweep, "sql", &sql));
 
