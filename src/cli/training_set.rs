@@ -27,14 +27,20 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
 
     let rows = common::block_on(async {
         let ctx = batch::session();
-        let views: Vec<&str> = service.views.iter().map(String::as_str).collect();
+        let views: Vec<&str> = service.view_names();
         let mut locations = inputs::register(&ctx, &plan, &project.root, &views, &overrides)
             .await
             .map_err(common::fail)?;
         let format = context::format_of(&label_file, BatchFormat::Parquet);
-        let schema = labels::register_labels(&ctx, &label_file, format, args.at, &service.keys)
-            .await
-            .map_err(common::fail)?;
+        let schema = labels::register_labels(
+            &ctx,
+            &label_file,
+            format,
+            args.at,
+            labels::LabelColumns::of(service),
+        )
+        .await
+        .map_err(common::fail)?;
         batch::check_label_columns(&schema, service).map_err(common::fail)?;
         locations.insert("labels".into(), label_file.clone());
         let df = batch::training_set(&ctx, &plan, service, Engine::from_env())

@@ -68,6 +68,8 @@ codes! {
     MISPLACED_CLAUSE = "E0214": "a clause is repeated or not allowed in this declaration";
     UNKNOWN_FORMAT = "E0215": "a storage format, stream kind or online store is not supported";
     EMPTY_DECLARATION = "E0216": "a declaration has nothing in it (an entity without keys, a view or service without features)";
+    UNKNOWN_REQUEST_INPUT = "E0217": "a service reads `request.x`, but declares no request input `x`";
+    BAD_ROLE = "E0218": "a role (`include view.* on entity(columns)`) names another entity or not one column per key, or `view.feature` names a view read only under roles";
     // types
     OPERATOR_TYPE = "E0301": "an operator is applied to operands of the wrong types";
     AGGREGATE_TYPE = "E0302": "an aggregate is applied to an argument of the wrong type";
@@ -83,6 +85,7 @@ codes! {
     NOT_AN_AGGREGATE = "E0312": "a feature over a source is neither an aggregate nor derived from other features";
     BAD_AGGREGATE_PARAMETER = "E0313": "an aggregate's parameter is not a literal in its range (`last_n`'s and `top_k`'s count, `approx_percentile`'s quantile)";
     MIXED_VIEW_REFERENCE = "E0314": "an expression mixes columns of the input with features";
+    REQUEST_INPUT_TYPE = "E0315": "a request input has a type a request cannot carry (a list)";
     // windows and time
     SLIDE_NOT_DIVISOR = "E0401": "a sliding window's size is not a multiple of its slide";
     HOP_NOT_DIVISOR = "E0402": "a rolling window's hop does not divide its size";

@@ -245,6 +245,21 @@ fn service(out: &mut String, s: &Service) -> fmt::Result {
         keys.join(", "),
         s.views.join(", ")
     )?;
+    if !s.request.is_empty() {
+        let inputs: Vec<String> = (s.request.iter())
+            .map(|f| format!("{}: {}", f.name, f.ty))
+            .collect();
+        writeln!(out, "  request {}", inputs.join(", "))?;
+    }
+    for role in &s.roles {
+        writeln!(
+            out,
+            "  role {} = {} on ({})",
+            role.name,
+            role.view,
+            role.keys.join(", ")
+        )?;
+    }
     for o in &s.outputs {
         write!(out, "  output {}: {} = ", o.name, o.ty)?;
         match &o.def {

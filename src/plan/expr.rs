@@ -18,7 +18,8 @@ pub struct Expr {
 #[serde(rename_all = "snake_case")]
 pub enum ExprKind {
     Literal(Value),
-    /// A column of the view's input (a source or table column).
+    /// A column of the view's input (a source or table column); in a service, a request
+    /// input (`request.amount`).
     Column(String),
     /// A feature: an earlier feature of the same view, or `view.feature` in a service.
     Feature {

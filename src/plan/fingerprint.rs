@@ -153,6 +153,20 @@ pub fn assign(plan: &mut Plan) {
     }
 
     for service in &mut plan.services {
+        // a view read under a role is its own input to the outputs: the role's columns decide
+        // which entity's values they are
+        let mut done = done.clone();
+        for role in &service.roles {
+            let of_view: Vec<(String, String)> = done
+                .iter()
+                .filter(|((view, _), _)| *view == role.view)
+                .map(|((_, feature), fp)| (feature.clone(), fp.clone()))
+                .collect();
+            for (feature, fp) in of_view {
+                let under_role = hash(&json!({ "feature": fp, "role": role.keys }));
+                done.insert((role.name.clone(), feature), under_role);
+            }
+        }
         for output in &mut service.outputs {
             output.fingerprint = match &output.def {
                 OutputDef::Feature { view, feature } => done

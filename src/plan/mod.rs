@@ -191,19 +191,94 @@ pub struct Aggregate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Service {
     pub name: String,
-    /// The union of the included views' entity keys, in first-included order.
+    /// The union of the keys of the views it reads (under a role, the role's columns), in
+    /// first-read order.
     pub keys: Vec<Field>,
-    /// Included views, in first-included order.
+    /// What the service reads, in first-read order: a view by its name, or a view under a
+    /// role by the role's name (see [`Role`]). [`Plan::bound_view`] resolves either.
     pub views: Vec<String>,
     /// Output columns after the keys, in declaration order (`include v.*` expanded in the
     /// view's feature order).
     pub outputs: Vec<ServiceOutput>,
+    /// The request inputs (`request amount: float`): columns the caller sends with each
+    /// request, in the labels of a training set and in the body of a lookup. Derived outputs
+    /// read them as [`ExprKind::Column`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request: Vec<Field>,
+    /// The views read for an entity whose keys other columns carry (`include v.* on
+    /// user(sender_id)`), by role name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
     pub location: Location,
 }
 
+/// A view read under a role: `include sent.* on user(sender_id)` reads `sent` for the user
+/// whose key the service's column `sender_id` carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    /// `view(column, ...)`, e.g. `sent(sender_id)`: what outputs and derived expressions
+    /// name this read by (in `OutputDef::Feature::view` and `ExprKind::Feature::view`).
+    pub name: String,
+    pub view: String,
+    /// Per key of the view's entity, in key order: the service's key column that carries it.
+    pub keys: Vec<String>,
+}
+
+impl Role {
+    /// The role's name: the view, then the columns that carry its keys.
+    pub fn name_of(view: &str, columns: &[&str]) -> String {
+        format!("{view}({})", columns.join(", "))
+    }
+}
+
+/// One read of a view by a service: the view on its own keys, or under a role.
+#[derive(Debug, Clone, Copy)]
+pub struct BoundView<'p> {
+    /// How the service names the read: the view's name, or the role's.
+    pub name: &'p str,
+    pub view: &'p View,
+    /// Per key of the view, the service's column that carries it (for a view read on its own
+    /// keys, the keys' names).
+    pub columns: &'p [String],
+}
+
+impl BoundView<'_> {
+    /// The service's column that carries key `i` of the view.
+    pub fn column(&self, i: usize) -> &str {
+        match self.columns.get(i) {
+            Some(column) => column,
+            None => self.view.keys.get(i).map_or("", |k| k.name.as_str()),
+        }
+    }
+
+    /// Whether the view is read on keys other than its own.
+    pub fn is_role(&self) -> bool {
+        !self.columns.is_empty()
+    }
+}
+
 impl Service {
-    /// The views the service's values depend on: its included views, then any view only a
-    /// derived output names, in that order (the order a lookup reads them in).
+    /// The role named `name`, if it is one.
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.name == name)
+    }
+
+    /// The views behind [`Service::read_views`], each once, in first-read order: what the
+    /// service's inputs, freshness and retention are about.
+    pub fn view_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for read in self.read_views() {
+            let view = self.role(read).map_or(read, |r| r.view.as_str());
+            if !names.contains(&view) {
+                names.push(view);
+            }
+        }
+        names
+    }
+
+    /// What the service's values depend on, by read name (a view's, or a role's): its
+    /// included views, then any view only a derived output names, in that order (the order
+    /// a lookup reads them in).
     pub fn read_views(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.views.iter().map(String::as_str).collect();
         for output in &self.outputs {
@@ -257,6 +332,22 @@ impl Plan {
     }
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)
+    }
+
+    /// What `service` reads under the name `read` (a view's, or a role's).
+    pub fn bound_view<'p>(&'p self, service: &'p Service, read: &'p str) -> Option<BoundView<'p>> {
+        match service.role(read) {
+            Some(role) => Some(BoundView {
+                name: &role.name,
+                view: self.view(&role.view)?,
+                columns: &role.keys,
+            }),
+            None => Some(BoundView {
+                name: read,
+                view: self.view(read)?,
+                columns: &[],
+            }),
+        }
     }
 }
 

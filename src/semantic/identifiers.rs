@@ -97,6 +97,9 @@ fn declared_names(decl: &Decl) -> Vec<&Ident> {
                     ServiceItem::Include { items, .. } => {
                         names.extend(items.iter().filter_map(|i: &IncludeItem| i.alias.as_ref()))
                     }
+                    ServiceItem::Request { fields, .. } => {
+                        names.extend(fields.iter().map(|f| &f.name))
+                    }
                     ServiceItem::Derived { name, .. } => names.push(name),
                 }
             }

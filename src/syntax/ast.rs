@@ -253,6 +253,8 @@ pub struct ServiceDecl {
 pub enum ServiceItem {
     /// `include a.*, b.f as g`
     Include { items: Vec<IncludeItem>, span: Span },
+    /// `request amount: float, page: string?`
+    Request { fields: Vec<FieldDecl>, span: Span },
     /// `name = expr` over `view.feature` references
     Derived {
         name: Ident,
@@ -266,7 +268,18 @@ pub enum ServiceItem {
 pub struct IncludeItem {
     pub view: Ident,
     pub target: IncludeTarget,
+    /// `on user(sender_id)`: the request columns that carry the entity's keys.
+    pub role: Option<IncludeRole>,
+    /// The output's name for one feature; the outputs' prefix for `view.*`.
     pub alias: Option<Ident>,
+    pub span: Span,
+}
+
+/// `on ENTITY(column, ...)` after an include target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncludeRole {
+    pub entity: Ident,
+    pub columns: Vec<Ident>,
     pub span: Span,
 }
 

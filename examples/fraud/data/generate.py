@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the fraud example's data: data/payments.csv, data/merchant_risk.csv and labels.csv.
+"""Writes the fraud example's data: data/payments.csv, data/merchant_risk.csv, labels.csv,
+data/transfers.csv and transfer_labels.csv.
 
 Deterministic: standard library only, a fixed seed, no clock. Rerunning it rewrites the same
 bytes, so the committed CSVs are exactly its output.
@@ -11,6 +12,10 @@ Cards c_0001..c_0009 are hand-written scenarios whose values the README works ou
 card-testing attack, the 30s settle, rolling-window tails, ties and nulls, a new card,
 merchant scores that change or arrive late); c_0010..c_0040 are random cardholders; c_0099
 appears only in the labels.
+
+Transfers between accounts (a_01..a_12) feed the views that read one source for an account in
+two roles, sender and receiver. a_07 is a money mule: on the 15th it takes in small amounts
+from many accounts and sends one large transfer on.
 """
 
 import csv
@@ -235,7 +240,40 @@ def merchant_risk():
     return rows
 
 
+TRANSFER_SEED = 20240316
+
+
+def transfers():
+    """(transfer rows, label rows): background traffic over two days, then the mule's day."""
+    rng = random.Random(TRANSFER_SEED)
+    accounts = [f"a_{n:02d}" for n in range(1, 13)]
+    rows = []
+    for n in range(40):
+        sender, receiver = rng.sample([a for a in accounts if a != "a_07"], 2)
+        ts = day(3, 14) + timedelta(minutes=rng.randrange(0, 2 * 24 * 60 - 300))
+        rows.append([sender, receiver, round(rng.uniform(5, 200), 2), ts])
+    # the mule: eight small transfers in, within two hours, then one large transfer out
+    for n, sender in enumerate(["a_01", "a_02", "a_03", "a_04", "a_05", "a_06", "a_08", "a_09"]):
+        rows.append([sender, "a_07", round(rng.uniform(40, 60), 2), today(18, 5 + 13 * n)])
+    rows.append(["a_07", "a_12", 420.00, today(20, 10)])
+    rows.sort(key=lambda r: r[3])
+    numbered = [[f"tr_{i:04d}"] + r for i, r in enumerate(rows, start=1)]
+    labels = []
+    for transfer_id, sender, receiver, amount, ts in numbered:
+        if ts >= today(12):
+            labels.append((transfer_id, sender, receiver, amount, ts, int(sender == "a_07")))
+    return numbered, labels
+
+
 def main():
+    rows, labels = transfers()
+    write_csv(DATA / "transfers.csv", ["transfer_id", "sender_id", "receiver_id", "amount", "event_ts"], rows)
+    write_csv(
+        EXAMPLE / "transfer_labels.csv",
+        ["transfer_id", "sender_id", "receiver_id", "amount", "observation_ts", "is_fraud"],
+        labels,
+    )
+
     rng = random.Random(SEED)
     log = Payments()
     labelled = []
@@ -257,12 +295,13 @@ def main():
 
     labels = []
     for seq, is_fraud in labelled:
-        _, _, card, merchant, _, _, ts = log.rows[seq]
-        labels.append((ids[seq], card, merchant, ts, is_fraud))
+        _, _, card, merchant, amount, _, ts = log.rows[seq]
+        # the amount the gateway sends with the scoring request (the service's `request amount`)
+        labels.append((ids[seq], card, merchant, amount, ts, is_fraud))
     # Scored online, but the gateway lost the payment: a card and a merchant with no data.
-    labels.append(("pay_lost_0001", "c_0099", "m_099", today(19, 30, 0), 0))
+    labels.append(("pay_lost_0001", "c_0099", "m_099", "42.00", today(19, 30, 0), 0))
     rng.shuffle(labels)
-    label_columns = ["payment_id", "card_id", "merchant_id", "observation_ts", "is_fraud"]
+    label_columns = ["payment_id", "card_id", "merchant_id", "amount", "observation_ts", "is_fraud"]
     write_csv(EXAMPLE / "labels.csv", label_columns, labels)
 
 

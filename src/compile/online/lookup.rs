@@ -9,7 +9,8 @@
 //! - a view over a table takes the row with the greatest `valid_from` ≤ t among the rows
 //!   known at t, and gives nulls if it is older than the view's `ttl`.
 //!
-//! Service outputs are the views' features or expressions over them, cast to their types.
+//! Service outputs are the views' features or expressions over them and the request inputs
+//! (bound like the keys, never written into the SQL), cast to their types.
 
 use super::error::OnlineError;
 use super::render::{LOOKUP, render};
@@ -18,7 +19,7 @@ use super::view_read::{Named, REQUEST, REQUEST_MICROS, view_read};
 use crate::compile::sql_expr::{self, Postgres};
 use crate::physical::PgType;
 use crate::plan::naming;
-use crate::plan::{ExprKind, OutputDef, Plan, Service, View};
+use crate::plan::{BoundView, ExprKind, OutputDef, Plan, Service};
 use datafusion::sql::sqlparser::ast as sql;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
@@ -38,8 +39,9 @@ struct KeyParam {
 }
 
 /// The lookup statement of `service`. Parameters: one array per service key (in
-/// `service.keys` order, bound as [`PgType::wire`] says) and, last, a `timestamptz[]` of
-/// request times. Columns: `request_index` (1-based), the keys, then the outputs in order.
+/// `service.keys` order, bound as [`PgType::wire`] says), a `timestamptz[]` of request
+/// times, then one array per request input (in `service.request` order). Columns:
+/// `request_index` (1-based), the keys, the request inputs, then the outputs in order.
 pub fn service_lookup(plan: &Plan, service: &Service) -> Result<String, OnlineError> {
     let mut keys = Vec::new();
     let mut parameters = Vec::new();
@@ -61,15 +63,30 @@ pub fn service_lookup(plan: &Plan, service: &Service) -> Result<String, OnlineEr
         "${}: request times timestamptz[]",
         service.keys.len() + 1
     ));
+    let mut inputs = Vec::new();
+    for (i, input) in service.request.iter().enumerate() {
+        let ty = PgType::of_type(&input.ty.ty)?;
+        parameters.push(format!(
+            "${}: request input {} {}[]",
+            service.keys.len() + 2 + i,
+            quote(&input.name),
+            ty.wire_sql()
+        ));
+        inputs.push(KeyParam {
+            name: input.name.clone(),
+            wire: ty.wire_sql(),
+            select: ty.from_wire(&format!("request.{}", quote(&input.name))),
+        });
+    }
 
     let mut columns = vec![Named {
         name: REQUEST_INDEX_OUTPUT.into(),
         sql: format!("{REQUEST}.{}", quote(REQUEST_INDEX)),
     }];
-    for key in &service.keys {
+    for field in service.keys.iter().chain(&service.request) {
         columns.push(Named {
-            name: key.name.clone(),
-            sql: format!("{REQUEST}.{}", quote(&key.name)),
+            name: field.name.clone(),
+            sql: format!("{REQUEST}.{}", quote(&field.name)),
         });
     }
     for output in &service.outputs {
@@ -85,6 +102,11 @@ pub fn service_lookup(plan: &Plan, service: &Service) -> Result<String, OnlineEr
                             sql_expr::ident(feature),
                         ]))
                     }
+                    // a request input, as the request CTE holds it
+                    ExprKind::Column(input) => Some(sql::Expr::CompoundIdentifier(vec![
+                        sql_expr::ident(REQUEST),
+                        sql_expr::ident(input),
+                    ])),
                     _ => None,
                 };
                 sql_expr::print(&sql_expr::to_sql(expr, &Postgres, &refs))
@@ -98,7 +120,7 @@ pub fn service_lookup(plan: &Plan, service: &Service) -> Result<String, OnlineEr
 
     let views = included_views(plan, service)?
         .into_iter()
-        .map(|view| view_read(plan, view))
+        .map(|bound| view_read(plan, bound))
         .collect::<Result<Vec<_>, _>>()?;
 
     render(
@@ -116,22 +138,28 @@ pub fn service_lookup(plan: &Plan, service: &Service) -> Result<String, OnlineEr
             },
             request_micros => timestamptz_to_micros(&format!("request.{}", quote(REQUEST_TIME))),
             keys => Value::from(Serde(&keys)),
+            inputs => Value::from(Serde(&inputs)),
             columns => Value::from(Serde(&columns)),
             views => Value::from(Serde(&views)),
         },
     )
 }
 
-/// The views the service reads: its included views, then any view only a derived output names.
-fn included_views<'p>(plan: &'p Plan, service: &Service) -> Result<Vec<&'p View>, OnlineError> {
+/// What the service reads (its included views, then any view only a derived output names),
+/// each bound to the request's key columns.
+fn included_views<'p>(
+    plan: &'p Plan,
+    service: &'p Service,
+) -> Result<Vec<BoundView<'p>>, OnlineError> {
     service
         .read_views()
         .into_iter()
         .map(|name| {
-            plan.view(name).ok_or_else(|| OnlineError::Missing {
-                kind: "view",
-                name: name.to_string(),
-            })
+            plan.bound_view(service, name)
+                .ok_or_else(|| OnlineError::Missing {
+                    kind: "view",
+                    name: name.to_string(),
+                })
         })
         .collect()
 }

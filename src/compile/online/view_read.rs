@@ -9,7 +9,7 @@ use super::text::{micros_to_timestamptz, quote};
 use crate::compile::sql_expr;
 use crate::physical::online_table::input_table;
 use crate::plan::naming;
-use crate::plan::{Feature, FeatureDef, Input, Plan, View, ViewKind, Window};
+use crate::plan::{BoundView, Feature, FeatureDef, Input, Plan, View, ViewKind, Window};
 use crate::types::format_duration;
 use datafusion::sql::sqlparser::ast::{self as sql, Ident};
 use serde::Serialize;
@@ -36,6 +36,13 @@ impl Named {
     }
 }
 
+/// A key of the view's online table, and the request's column that carries it.
+#[derive(Serialize)]
+struct KeyMatch {
+    stored: String,
+    request: String,
+}
+
 /// A tile's membership in a window: `terms` joined with `OR`.
 #[derive(Serialize)]
 struct Member {
@@ -49,7 +56,7 @@ pub struct ViewRead {
     name: String,
     comment: Vec<String>,
     table: String,
-    keys: Vec<String>,
+    keys: Vec<KeyMatch>,
     features: Vec<Named>,
     // tiles only
     finished: Vec<Named>,
@@ -63,12 +70,25 @@ pub struct ViewRead {
     ttl_from: Option<String>,
 }
 
-/// How to read `view` for a request.
-pub fn view_read(plan: &Plan, view: &View) -> Result<ViewRead, OnlineError> {
-    match &view.kind {
+/// How to read `bound.view` for a request, under the name `bound.name`, for the keys the
+/// request's columns `bound.columns` carry.
+pub fn view_read(plan: &Plan, bound: BoundView) -> Result<ViewRead, OnlineError> {
+    let view = bound.view;
+    let mut read = match &view.kind {
         ViewKind::Windowed { window } => tiles_read(plan, view, window),
         ViewKind::Table { ttl } => rows_read(plan, view, *ttl),
+    }?;
+    read.name = bound.name.to_string();
+    read.keys = (view.keys.iter().enumerate())
+        .map(|(i, key)| KeyMatch {
+            stored: key.name.clone(),
+            request: bound.column(i).to_string(),
+        })
+        .collect();
+    if bound.is_role() {
+        read.comment.push(format!("as `{}`", bound.name));
     }
+    Ok(read)
 }
 
 fn empty_read(view: &View, kind: &'static str, comment: Vec<String>) -> ViewRead {
@@ -77,7 +97,7 @@ fn empty_read(view: &View, kind: &'static str, comment: Vec<String>) -> ViewRead
         name: view.name.clone(),
         comment,
         table: view.online.table.clone(),
-        keys: view.keys.iter().map(|k| k.name.clone()).collect(),
+        keys: Vec::new(),
         features: Vec::new(),
         finished: Vec::new(),
         merged: Vec::new(),

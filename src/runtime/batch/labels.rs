@@ -5,11 +5,12 @@
 //! Every label needs its keys and its time (`docs/batch.md`, "Labels"): a label with an empty
 //! key or time, or a time that does not parse, is an error naming the file, the row (the n-th
 //! label, from 1), the column and the value — never a row silently computed with empty
-//! features.
+//! features. A service's request inputs (`request amount: float`) are label columns too, read
+//! as their declared types; one that is not nullable must have a value in every label.
 
 use super::context::file_extension;
 use crate::compile::batch::names::{AT, LABELS, ROW};
-use crate::plan::{BatchFormat, Field};
+use crate::plan::{BatchFormat, Field, Service};
 use crate::runtime::arrow::schema::{arrow_type, timestamp_type};
 use datafusion::arrow::array::{Array, ArrayRef, Int64Array, RecordBatch};
 use datafusion::arrow::compute::{CastOptions, cast, cast_with_options};
@@ -55,6 +56,24 @@ pub enum LabelsError {
         row: usize,
         column: String,
     },
+    #[error(
+        "the labels in {origin} have no column `{column}`, a request input of the service; they have: {have}\n  = help: give every label the value the caller would send (`{column}: {ty}`)"
+    )]
+    MissingRequestInput {
+        origin: String,
+        column: String,
+        ty: String,
+        have: String,
+    },
+    #[error(
+        "the labels in {origin}: row {row} has no value in the request input `{column}`\n  = help: give it a value, or declare it nullable (`request {column}: {ty}?`)"
+    )]
+    MissingRequestValue {
+        origin: String,
+        row: usize,
+        column: String,
+        ty: String,
+    },
     #[error("the labels in {origin}: column `{column}` cannot be read as `{to}`: {reason}")]
     Cast {
         origin: String,
@@ -75,15 +94,37 @@ fn reason(e: &DataFusionError) -> String {
     }
 }
 
-/// Reads the labels file at `location` in file order and registers it. The service's `keys`
-/// are read as their declared types (a CSV key `00123` stays the string it is); `at` names
-/// the time column. Returns the label columns of the training set, as read.
+/// What a service needs of its labels besides the time: its keys and its request inputs.
+#[derive(Debug, Clone, Copy)]
+pub struct LabelColumns<'a> {
+    pub keys: &'a [Field],
+    pub request: &'a [Field],
+}
+
+impl<'a> LabelColumns<'a> {
+    pub fn of(service: &'a Service) -> LabelColumns<'a> {
+        LabelColumns {
+            keys: &service.keys,
+            request: &service.request,
+        }
+    }
+
+    /// Keys and request inputs: the columns read as their declared types.
+    fn typed(&self) -> impl Iterator<Item = &'a Field> + use<'a> {
+        self.keys.iter().chain(self.request)
+    }
+}
+
+/// Reads the labels file at `location` in file order and registers it. The service's keys
+/// and request inputs are read as their declared types (a CSV key `00123` stays the string
+/// it is); `at` names the time column. Returns the label columns of the training set, as
+/// read.
 pub async fn register_labels(
     ctx: &SessionContext,
     location: &str,
     format: BatchFormat,
     at: &str,
-    keys: &[Field],
+    columns: LabelColumns<'_>,
 ) -> Result<SchemaRef, LabelsError> {
     if !Path::new(location).exists() {
         return Err(LabelsError::NotFound(location.to_string()));
@@ -98,25 +139,20 @@ pub async fn register_labels(
         .await
         .map_err(read)?;
     let inferred = inferred.schema().as_arrow().clone();
-    for wanted in std::iter::once(at).chain(keys.iter().map(|k| k.name.as_str())) {
+    for wanted in std::iter::once(at).chain(columns.keys.iter().map(|k| k.name.as_str())) {
         if inferred.index_of(wanted).is_err() {
-            let have: Vec<&str> = inferred
-                .fields()
-                .iter()
-                .map(|f| f.name().as_str())
-                .collect();
             return Err(LabelsError::MissingColumn {
                 origin: location.to_string(),
                 column: wanted.to_string(),
-                have: have.join(", "),
+                have: column_list(&inferred),
             });
         }
     }
     let fields: Vec<ArrowField> = inferred
         .fields()
         .iter()
-        .map(|f| match keys.iter().find(|k| k.name == *f.name()) {
-            Some(key) => ArrowField::new(f.name(), arrow_type(&key.ty.ty), true),
+        .map(|f| match columns.typed().find(|k| k.name == *f.name()) {
+            Some(typed) => ArrowField::new(f.name(), arrow_type(&typed.ty.ty), true),
             None => f.as_ref().clone(),
         })
         .collect();
@@ -127,38 +163,55 @@ pub async fn register_labels(
         .collect()
         .await
         .map_err(read)?;
-    let key_names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
-    register_label_batches(ctx, location, &schema, &batches, at, &key_names)?;
+    register_label_batches(ctx, location, &schema, &batches, at, columns)?;
     Ok(schema)
 }
 
+fn column_list(schema: &Schema) -> String {
+    schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Registers labels already in memory ([`register_labels`] calls it with a file's): the
-/// batches (of `schema`, in label order), whose column `at` is the time and `keys` the keys.
-/// `origin` says where they come from, for errors.
+/// batches (of `schema`, in label order), whose column `at` is the time. `origin` says where
+/// they come from, for errors.
 pub fn register_label_batches(
     ctx: &SessionContext,
     origin: &str,
     schema: &SchemaRef,
     batches: &[RecordBatch],
     at: &str,
-    keys: &[&str],
+    columns: LabelColumns<'_>,
 ) -> Result<(), LabelsError> {
     let missing = |column: &str| LabelsError::MissingColumn {
         origin: origin.to_string(),
         column: column.to_string(),
-        have: schema
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        have: column_list(schema),
     };
     let at_index = schema.index_of(at).map_err(|_| missing(at))?;
-    let key_indices = keys
-        .iter()
-        .map(|k| schema.index_of(k).map_err(|_| missing(k)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let labels = with_label_columns(origin, schema, batches, at_index, &key_indices)?;
+    let mut required = Vec::new();
+    for key in columns.keys {
+        let index = schema.index_of(&key.name).map_err(|_| missing(&key.name))?;
+        required.push((index, None));
+    }
+    for input in columns.request {
+        let Ok(index) = schema.index_of(&input.name) else {
+            return Err(LabelsError::MissingRequestInput {
+                origin: origin.to_string(),
+                column: input.name.clone(),
+                ty: input.ty.ty.to_string(),
+                have: column_list(schema),
+            });
+        };
+        if !input.ty.nullable {
+            required.push((index, Some(input)));
+        }
+    }
+    let labels = with_label_columns(origin, schema, batches, at_index, &required)?;
     ctx.register_table(LABELS, Arc::new(labels))
         .map_err(|e| LabelsError::Read {
             origin: origin.to_string(),
@@ -197,13 +250,14 @@ async fn read_labels(
 }
 
 /// The labels, their columns cast to `schema`, with `__featc_at` and `__featc_row` appended;
-/// every row checked to have its keys and a time.
+/// every row checked to have a time and a value in each `required` column (a key, or a
+/// request input that is not nullable).
 fn with_label_columns(
     origin: &str,
     schema: &SchemaRef,
     batches: &[RecordBatch],
     at_index: usize,
-    key_indices: &[usize],
+    required: &[(usize, Option<&Field>)],
 ) -> Result<MemTable, LabelsError> {
     let mut fields: Vec<ArrowField> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     fields.push(ArrowField::new(AT, timestamp_type(), true));
@@ -227,12 +281,22 @@ fn with_label_columns(
                     .map_err(|e| cast_error(field.name(), field.data_type(), &e))?,
             );
         }
-        for &k in key_indices {
+        for &(k, request_input) in required {
             if let Some(row) = first_null(&columns[k]) {
-                return Err(LabelsError::Missing {
-                    origin: origin.to_string(),
-                    row: first_row + row + 1,
-                    column: schema.field(k).name().clone(),
+                let (origin, row) = (origin.to_string(), first_row + row + 1);
+                let column = schema.field(k).name().clone();
+                return Err(match request_input {
+                    None => LabelsError::Missing {
+                        origin,
+                        row,
+                        column,
+                    },
+                    Some(input) => LabelsError::MissingRequestValue {
+                        origin,
+                        row,
+                        column,
+                        ty: input.ty.ty.to_string(),
+                    },
                 });
             }
         }

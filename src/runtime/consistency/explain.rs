@@ -98,12 +98,16 @@ impl Explainer {
                 s.outputs
                     .iter()
                     .map(|o| {
-                        let names: Vec<&str> = match &o.def {
+                        let reads: Vec<&str> = match &o.def {
                             OutputDef::Feature { view, .. } => vec![view.as_str()],
                             OutputDef::Derived { expr } => {
                                 expr.features().into_iter().map(|(v, _)| v).collect()
                             }
                         };
+                        // a role's name stands for its view
+                        let names = reads
+                            .into_iter()
+                            .map(|read| s.role(read).map_or(read, |r| r.view.as_str()));
                         let mut indices: Vec<usize> = names.into_iter().filter_map(index).collect();
                         indices.sort_unstable();
                         indices.dedup();
@@ -217,6 +221,7 @@ mod tests {
             at,
             served_at: at,
             keys: vec![],
+            request: vec![],
             features: vec![],
             freshness,
         }

@@ -199,6 +199,8 @@ mod tests {
                 ty: ColumnType::required(Type::String),
             }],
             key_wires: vec![PgType::of_type(&Type::String).expect("text")],
+            request: vec![],
+            request_wires: vec![],
             outputs: vec![("n".into(), Type::Int)],
             views: vec![ServedView {
                 name: "v".into(),
@@ -215,6 +217,7 @@ mod tests {
             at,
             served_at: at,
             keys: vec![Value::String("k".into())],
+            request: vec![],
             features: vec![Value::Int(served)],
             freshness: vec![freshness],
         }

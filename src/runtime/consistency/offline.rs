@@ -9,13 +9,16 @@ use crate::runtime::arrow::schema::{UTC, arrow_type, timestamp_type};
 use crate::runtime::arrow::values_to_array;
 use crate::runtime::batch::{self, Engine, inputs, labels};
 use crate::runtime::serve::catalog::ServedService;
-use crate::runtime::serve::log::ServiceLog;
+use crate::runtime::serve::log::{LoggedRow, ServiceLog};
 use crate::types::Value;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, TimestampMicrosecondArray};
 use datafusion::arrow::datatypes::{Field, Schema};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+
+/// One group of a logged row's values (its keys, or its request inputs).
+type LoggedValues = fn(&LoggedRow) -> &[Value];
 
 /// The labels' time column: a name no key can have (keys are `.feat` identifiers).
 const AT_COLUMN: &str = "__featc_request_at";
@@ -60,21 +63,20 @@ impl Offline<'_> {
             return Ok(Vec::new());
         }
         let ctx = batch::session();
-        let views: Vec<&str> = self.service.views.iter().map(String::as_str).collect();
+        let views: Vec<&str> = self.service.view_names();
         inputs::register_cut(&ctx, self.plan, self.root, &views, self.overrides, cuts)
             .await
             .map_err(|e| failed("cannot register the inputs")(&e))?;
         let (schema, labels) = self
             .labels(rows)
             .map_err(|e| failed("cannot build the labels")(&e))?;
-        let keys: Vec<&str> = self.served.keys.iter().map(|k| k.name.as_str()).collect();
         labels::register_label_batches(
             &ctx,
             "the serving log",
             &schema,
             &[labels],
             AT_COLUMN,
-            &keys,
+            labels::LabelColumns::of(self.service),
         )
         .map_err(|e| failed("cannot register the labels")(&e))?;
         batch::check_label_columns(&schema, self.service)
@@ -120,18 +122,30 @@ impl Offline<'_> {
         Ok(out)
     }
 
-    /// The labels of `rows`: the keys and `__featc_request_at`, in order.
+    /// The labels of `rows`: the keys, the request inputs as sent, and
+    /// `__featc_request_at`, in order.
     fn labels(&self, rows: &[usize]) -> datafusion::error::Result<(Arc<Schema>, RecordBatch)> {
         let mut fields: Vec<Field> = Vec::new();
         let mut columns: Vec<ArrayRef> = Vec::new();
-        for (i, key) in self.served.keys.iter().enumerate() {
-            let ty = arrow_type(&key.ty.ty);
-            let values: Vec<Value> = rows
-                .iter()
-                .map(|&r| self.log.rows[r].keys.get(i).cloned().unwrap_or(Value::Null))
-                .collect();
-            columns.push(values_to_array(&values, &ty)?);
-            fields.push(Field::new(&key.name, ty, true));
+        let groups: [(&[crate::plan::Field], LoggedValues); 2] = [
+            (&self.served.keys, |r| &r.keys),
+            (&self.served.request, |r| &r.request),
+        ];
+        for (typed, logged) in groups {
+            for (i, field) in typed.iter().enumerate() {
+                let ty = arrow_type(&field.ty.ty);
+                let values: Vec<Value> = rows
+                    .iter()
+                    .map(|&r| {
+                        logged(&self.log.rows[r])
+                            .get(i)
+                            .cloned()
+                            .unwrap_or(Value::Null)
+                    })
+                    .collect();
+                columns.push(values_to_array(&values, &ty)?);
+                fields.push(Field::new(&field.name, ty, true));
+            }
         }
         let at: TimestampMicrosecondArray =
             rows.iter().map(|&r| Some(self.log.rows[r].at)).collect();

@@ -25,7 +25,13 @@ pub struct ServedService {
     pub keys: Vec<Field>,
     /// How each key travels as a bind parameter.
     pub key_wires: Vec<PgType>,
-    /// Names and types of the outputs, in order (the lookup's columns after the keys).
+    /// The request inputs, in `Service::request` order: the lookup's parameters after the
+    /// request times, and its columns after the keys.
+    pub request: Vec<Field>,
+    /// How each request input travels as a bind parameter.
+    pub request_wires: Vec<PgType>,
+    /// Names and types of the outputs, in order (the lookup's columns after the request
+    /// inputs).
     pub outputs: Vec<(String, Type)>,
     /// The included views, then any view only a derived output names.
     pub views: Vec<ServedView>,
@@ -76,13 +82,16 @@ impl Catalog {
 }
 
 fn served(plan: &Plan, service: &Service) -> Result<ServedService, OnlineError> {
-    let key_wires = service
-        .keys
-        .iter()
-        .map(|k| PgType::of_type(&k.ty.ty))
-        .collect::<Result<Vec<_>, _>>()?;
+    let wires = |fields: &[Field]| {
+        fields
+            .iter()
+            .map(|k| PgType::of_type(&k.ty.ty))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let key_wires = wires(&service.keys)?;
+    let request_wires = wires(&service.request)?;
     let views = service
-        .read_views()
+        .view_names()
         .into_iter()
         .map(|name| {
             let view = plan.view(name).ok_or_else(|| OnlineError::Missing {
@@ -99,6 +108,8 @@ fn served(plan: &Plan, service: &Service) -> Result<ServedService, OnlineError> 
         name: service.name.clone(),
         keys: service.keys.clone(),
         key_wires,
+        request: service.request.clone(),
+        request_wires,
         outputs: service
             .outputs
             .iter()

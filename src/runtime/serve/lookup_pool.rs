@@ -77,7 +77,7 @@ fn postgres_message(e: &tokio_postgres::Error) -> String {
 /// The answer to one lookup.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
-    /// In request order: the keys, then the outputs.
+    /// In request order: the keys, the request inputs, then the outputs.
     pub rows: Vec<Vec<Value>>,
     /// Per view the service reads (in `ServedService::views` order): up to which event time
     /// its online state is complete, if a writer has said so.
@@ -170,15 +170,18 @@ impl LookupPool {
     }
 
     /// Runs the lookup of `service` for one time `at` and one entity per element of the key
-    /// columns, and reads the freshness of its views, in one round trip.
+    /// columns (and of the request inputs' columns), and reads the freshness of its views, in
+    /// one round trip.
     pub async fn lookup(
         &self,
         service: &ServedService,
         key_columns: &[Vec<Value>],
+        request_columns: &[Vec<Value>],
         at: Micros,
     ) -> Result<Answer, LookupError> {
         let count = key_columns.first().map_or(0, Vec::len);
-        let mut params: Vec<Param> = Vec::with_capacity(key_columns.len() + 1);
+        let mut params: Vec<Param> =
+            Vec::with_capacity(key_columns.len() + 1 + request_columns.len());
         for (wire, column) in service.key_wires.iter().zip(key_columns) {
             params.push(codec::encode_values(wire, column)?);
         }
@@ -186,6 +189,9 @@ impl LookupPool {
             &PgType::scalar(Scalar::Timestamptz),
             &vec![Value::Timestamp(at); count],
         )?);
+        for (wire, column) in service.request_wires.iter().zip(request_columns) {
+            params.push(codec::encode_values(wire, column)?);
+        }
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
         let views: Vec<&str> = service.views.iter().map(|v| v.name.as_str()).collect();
@@ -236,6 +242,7 @@ fn decode_rows(
     let types = service
         .keys
         .iter()
+        .chain(&service.request)
         .map(|k| &k.ty.ty)
         .chain(service.outputs.iter().map(|(_, ty)| ty));
     for row in rows {

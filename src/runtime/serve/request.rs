@@ -1,5 +1,7 @@
 //! A lookup request's body, checked against the service: `{"entities": [{key: value, ...},
-//! ...], "at": "RFC 3339"}`. Every value ends up in a bind parameter, never in SQL text.
+//! ...], "at": "RFC 3339"}`. Each entity carries the service's keys and its request inputs
+//! (`request amount: float`); a nullable request input may be left out (null). Every value
+//! ends up in a bind parameter, never in SQL text.
 
 use super::catalog::ServedService;
 use super::error::{ApiError, ErrorCode};
@@ -14,6 +16,8 @@ const FIELDS: [&str; 2] = ["entities", "at"];
 pub struct LookupRequest {
     /// One column per service key (in `ServedService::keys` order), one value per entity.
     pub key_columns: Vec<Vec<Value>>,
+    /// One column per request input (in `ServedService::request` order), one value per entity.
+    pub request_columns: Vec<Vec<Value>>,
     /// The request time, for every entity.
     pub at: Micros,
 }
@@ -105,11 +109,9 @@ pub fn parse(
         ));
     }
 
-    let mut key_columns: Vec<Vec<Value>> = service
-        .keys
-        .iter()
-        .map(|_| Vec::with_capacity(entities.len()))
-        .collect();
+    let column = |_: &_| Vec::with_capacity(entities.len());
+    let mut key_columns: Vec<Vec<Value>> = service.keys.iter().map(column).collect();
+    let mut request_columns: Vec<Vec<Value>> = service.request.iter().map(column).collect();
     for (index, entity) in entities.iter().enumerate() {
         let entity_error = |message: String| {
             ApiError::new(
@@ -124,16 +126,26 @@ pub fn parse(
                 describe(entity)
             )));
         };
-        let key_names = service.keys.iter().map(|k| k.name.as_str());
+        let known = service
+            .keys
+            .iter()
+            .chain(&service.request)
+            .map(|k| k.name.as_str());
         if let Some(extra) = fields
             .keys()
-            .find(|f| !key_names.clone().any(|k| k == f.as_str()))
+            .find(|f| !known.clone().any(|k| k == f.as_str()))
         {
             return Err(entity_error(format!(
-                "`{extra}` is not a key of service `{}`{} (its keys: {})",
+                "`{extra}` is not a key {}of service `{}`{} (its keys: {}{})",
+                if service.request.is_empty() {
+                    ""
+                } else {
+                    "or a request input "
+                },
                 service.name,
-                did_you_mean(extra, key_names.clone()),
-                key_list(service)
+                did_you_mean(extra, known.clone()),
+                key_list(service),
+                request_list(service)
             )));
         }
         for (column, key) in key_columns.iter_mut().zip(&service.keys) {
@@ -149,8 +161,32 @@ pub fn parse(
                 .map_err(|e| entity_error(format!("`{}` {e}", key.name)))?;
             column.push(value);
         }
+        for (column, input) in request_columns.iter_mut().zip(&service.request) {
+            let value = match fields.get(&input.name) {
+                None | Some(Json::Null) if input.ty.nullable => Value::Null,
+                None => {
+                    return Err(entity_error(format!(
+                        "lacks the request input `{}` ({}) of service `{}`",
+                        input.name, input.ty.ty, service.name
+                    )));
+                }
+                Some(Json::Null) => {
+                    return Err(entity_error(format!(
+                        "`{}` must not be null: the request input is declared `{}`, not `{}?`",
+                        input.name, input.ty.ty, input.ty.ty
+                    )));
+                }
+                Some(json) => key_from_json(&input.ty.ty, json)
+                    .map_err(|e| entity_error(format!("`{}` {e}", input.name)))?,
+            };
+            column.push(value);
+        }
     }
-    Ok(LookupRequest { key_columns, at })
+    Ok(LookupRequest {
+        key_columns,
+        request_columns,
+        at,
+    })
 }
 
 /// docs/serving.md: a request older than the retention allows is refused, naming the retention.
@@ -195,10 +231,23 @@ fn key_list(service: &ServedService) -> String {
         .join(", ")
 }
 
+fn request_list(service: &ServedService) -> String {
+    if service.request.is_empty() {
+        return String::new();
+    }
+    let inputs: Vec<String> = service
+        .request
+        .iter()
+        .map(|k| format!("`{}`: {}", k.name, k.ty))
+        .collect();
+    format!("; its request inputs: {}", inputs.join(", "))
+}
+
 fn example_entity(service: &ServedService) -> String {
     let fields: Vec<String> = service
         .keys
         .iter()
+        .chain(&service.request)
         .map(|k| format!("\"{}\": ...", k.name))
         .collect();
     format!("{{{}}}", fields.join(", "))
@@ -246,6 +295,8 @@ mod tests {
                 PgType::of_type(&Type::String).expect("text"),
                 PgType::of_type(&Type::Int).expect("bigint"),
             ],
+            request: vec![],
+            request_wires: vec![],
             outputs: vec![],
             views: vec![ServedView {
                 name: "velocity".into(),
@@ -260,7 +311,72 @@ mod tests {
         }
     }
 
+    /// The service with request inputs `amount: float` and `channel: string?`.
+    fn with_request() -> ServedService {
+        let mut service = service();
+        service.request = vec![
+            Field {
+                name: "amount".into(),
+                ty: ColumnType::required(Type::Float),
+            },
+            Field {
+                name: "channel".into(),
+                ty: ColumnType::nullable(Type::String),
+            },
+        ];
+        service.request_wires = vec![
+            PgType::of_type(&Type::Float).expect("float8"),
+            PgType::of_type(&Type::String).expect("text"),
+        ];
+        service
+    }
+
     const NOW: Micros = 100 * MICROS_PER_DAY;
+
+    #[test]
+    fn request_inputs_are_read_per_entity_and_checked() {
+        let parse_with = |body: &str| parse(body.as_bytes(), &with_request(), 3, NOW);
+        let request = parse_with(
+            r#"{"entities": [{"card_id": "c", "shop": 1, "amount": 12.5, "channel": "web"},
+                             {"card_id": "d", "shop": 2, "amount": 3}]}"#,
+        )
+        .expect("valid");
+        assert_eq!(
+            request.request_columns,
+            vec![
+                vec![Value::Float(12.5), Value::Float(3.0)],
+                vec![Value::String("web".into()), Value::Null],
+            ]
+        );
+        let refused = |body: &str| parse_with(body).expect_err("refused");
+        let missing = refused(r#"{"entities": [{"card_id": "c", "shop": 1}]}"#);
+        assert_eq!(missing.code, ErrorCode::InvalidEntity);
+        assert_eq!(
+            missing.message,
+            "entities[0]: lacks the request input `amount` (float) of service `scoring`"
+        );
+        let mistyped = refused(r#"{"entities": [{"card_id": "c", "shop": 1, "amount": "12"}]}"#);
+        assert_eq!(
+            mistyped.message,
+            "entities[0]: `amount` must be a number, got a string \"12\""
+        );
+        let null = refused(r#"{"entities": [{"card_id": "c", "shop": 1, "amount": null}]}"#);
+        assert!(
+            null.message.contains("`amount` must not be null"),
+            "{}",
+            null.message
+        );
+        let unknown =
+            refused(r#"{"entities": [{"card_id": "c", "shop": 1, "amount": 1, "chanel": "x"}]}"#);
+        assert!(
+            unknown
+                .message
+                .contains("`chanel` is not a key or a request input")
+                && unknown.message.contains("did you mean `channel`?"),
+            "{}",
+            unknown.message
+        );
+    }
 
     fn parse_str(body: &str) -> Result<LookupRequest, ApiError> {
         parse(body.as_bytes(), &service(), 3, NOW)

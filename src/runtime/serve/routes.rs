@@ -127,7 +127,12 @@ async fn answer(
     let request = request::parse(&body, service, shared.config.max_batch, now)?;
     let answer = shared
         .store
-        .lookup(service, &request.key_columns, request.at)
+        .lookup(
+            service,
+            &request.key_columns,
+            &request.request_columns,
+            request.at,
+        )
         .await
         .map_err(|e| store_error(&service.name, e))?;
     let entities = answer.rows.len();
@@ -176,6 +181,7 @@ impl Serialize for LookupResponse<'_> {
             .service
             .keys
             .iter()
+            .chain(&self.service.request)
             .map(|k| k.name.as_str())
             .chain(self.service.outputs.iter().map(|(name, _)| name.as_str()))
             .collect();

@@ -1,7 +1,10 @@
 //! Services: the feature vector a model consumes.
 //!
-//! - `include view.*` (every feature, in the view's order) or `include view.feature [as alias]`
-//!   (E0212 unknown view, E0204 unknown feature; `view.*` cannot be renamed: E0214);
+//! - `include view.*` (every feature, in the view's order; `as p` names them `p_feature`) or
+//!   `include view.feature [as alias]` (E0212 unknown view, E0204 unknown feature);
+//! - `include view.* on entity(column, ...)` reads the view for the entity whose keys the
+//!   service's `column`s carry: a role (see `roles.rs`, E0218), so that one entity can be read
+//!   twice, e.g. as sender and as receiver;
 //! - `name = expr`: an expression over `view.feature` references. A view read only by a derived
 //!   output joins the service like an included one. A bare name refers to an output of the
 //!   service: an included feature by its output name (its alias, if renamed), or a derived output
@@ -11,19 +14,26 @@
 //! - output names are unique, and differ from the service's keys (E0209);
 //! - the keys are the union of the views' entity keys in first-read order; two views with a
 //!   key of the same name but different types cannot be joined (E0306);
+//! - `request amount: float` declares a request input, read as `request.amount` (E0217 for an
+//!   undeclared one); request inputs are scalars (E0315) and named unlike the keys and the
+//!   outputs (E0209), since they travel beside both in the labels and the lookup's body;
 //! - a service has at least one output (E0216).
 
 mod names;
 mod outputs;
+mod request;
+mod roles;
 
 use super::context::{Cx, did_you_mean, quoted_list};
 use super::scope::{DeclKind, Globals};
 use super::typeck;
 use super::view::ViewInfo;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::plan::{Expr, ExprKind, OutputDef, Service, ServiceOutput};
+use crate::plan::{Expr, ExprKind, OutputDef, Role, Service, ServiceOutput};
 use crate::source::Span;
-use crate::syntax::ast::{self, Ident, IncludeItem, IncludeTarget, ServiceDecl, ServiceItem};
+use crate::syntax::ast::{
+    self, FieldDecl, Ident, IncludeItem, IncludeTarget, ServiceDecl, ServiceItem,
+};
 use crate::types::{ColumnType, Type};
 use names::ServiceScope;
 use std::collections::BTreeMap;
@@ -40,9 +50,19 @@ struct Output {
 }
 
 pub(crate) fn lower_service(cx: &mut Cx, env: &Env, decl: &ServiceDecl) -> Service {
+    let request_fields: Vec<FieldDecl> = decl
+        .items
+        .iter()
+        .flat_map(|item| match item {
+            ServiceItem::Request { fields, .. } => fields.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let request = request::lower(cx, &decl.name.name, &request_fields);
     let mut outputs: Vec<Output> = Vec::new();
     // views in first-read order, with where each was first read
     let mut views: Vec<(String, Span)> = Vec::new();
+    let mut roles: Vec<Role> = Vec::new();
     let mut included: BTreeMap<String, (String, String)> = BTreeMap::new();
     // first pass: included outputs, so that derived outputs may name any of them
     let mut include_outputs: Vec<Vec<Output>> = Vec::new();
@@ -50,7 +70,7 @@ pub(crate) fn lower_service(cx: &mut Cx, env: &Env, decl: &ServiceDecl) -> Servi
         let mut these = Vec::new();
         if let ServiceItem::Include { items, .. } = item {
             for include in items {
-                these.extend(include_item(cx, env, include, &mut views));
+                these.extend(include_item(cx, env, include, &mut views, &mut roles));
             }
         }
         for o in &these {
@@ -66,11 +86,14 @@ pub(crate) fn lower_service(cx: &mut Cx, env: &Env, decl: &ServiceDecl) -> Servi
     for (item, these) in decl.items.iter().zip(include_outputs) {
         match item {
             ServiceItem::Include { .. } => outputs.extend(these),
+            ServiceItem::Request { .. } => {}
             ServiceItem::Derived { name, value, .. } => {
                 let mut scope = ServiceScope {
                     env,
                     included: &included,
                     derived: &derived,
+                    request: &request,
+                    roles: &roles,
                     views_read: Vec::new(),
                 };
                 let typed = typeck::check(cx, &mut scope, value);
@@ -100,8 +123,9 @@ pub(crate) fn lower_service(cx: &mut Cx, env: &Env, decl: &ServiceDecl) -> Servi
             }
         }
     }
-    let keys = outputs::union_keys(cx, env, &views);
+    let keys = outputs::union_keys(cx, env, &views, &roles);
     outputs::check_output_names(cx, &outputs, &keys);
+    request::check_names(cx, &request, &outputs, &keys);
     // a service whose includes all failed has been reported already
     if decl.items.is_empty() {
         cx.report(
@@ -118,6 +142,8 @@ pub(crate) fn lower_service(cx: &mut Cx, env: &Env, decl: &ServiceDecl) -> Servi
         keys,
         views: views.into_iter().map(|(v, _)| v).collect(),
         outputs: outputs.into_iter().map(|o| o.output).collect(),
+        request: request.fields(),
+        roles,
         location: cx.location(decl.name.span),
     }
 }
@@ -200,20 +226,35 @@ fn include_item(
     env: &Env,
     include: &IncludeItem,
     views: &mut Vec<(String, Span)>,
+    roles: &mut Vec<Role>,
 ) -> Vec<Output> {
     let Some(info) = env.views.get(include.view.name.as_str()) else {
         unknown_view(cx, env, &include.view);
         return Vec::new();
     };
-    if !views.iter().any(|(v, _)| *v == info.view.name) {
-        views.push((info.view.name.clone(), include.view.span));
+    let read = match &include.role {
+        None => info.view.name.clone(),
+        Some(role) => match roles::bind(cx, info, role) {
+            None => return Vec::new(),
+            Some(None) => info.view.name.clone(),
+            Some(Some(bound)) => {
+                let name = bound.name.clone();
+                if !roles.iter().any(|r| r.name == name) {
+                    roles.push(bound);
+                }
+                name
+            }
+        },
+    };
+    if !views.iter().any(|(v, _)| *v == read) {
+        views.push((read.clone(), include.view.span));
     }
-    let output = |cx: &mut Cx, feature: &crate::plan::Feature, name: &str, span: Span| Output {
+    let output = |cx: &mut Cx, feature: &crate::plan::Feature, name: String, span: Span| Output {
         output: ServiceOutput {
-            name: name.to_string(),
+            name,
             ty: feature.ty.clone(),
             def: OutputDef::Feature {
-                view: info.view.name.clone(),
+                view: read.clone(),
                 feature: feature.name.clone(),
             },
             fingerprint: String::new(),
@@ -222,31 +263,24 @@ fn include_item(
         span,
     };
     match &include.target {
-        IncludeTarget::All(_) => {
-            if let Some(alias) = &include.alias {
-                cx.report(
-                    Diagnostic::error(
-                        Code::MISPLACED_CLAUSE,
-                        format!("`{}.*` cannot be renamed", include.view.name),
-                    )
-                    .at(alias.span, "an alias for several features")
-                    .with_help(format!(
-                        "rename features one by one: `include {}.feature as {}`",
-                        include.view.name, alias.name
-                    )),
-                );
-            }
-            info.view
-                .features
-                .iter()
-                .map(|f| output(cx, f, &f.name, include.span))
-                .collect()
-        }
+        // `as prefix`: every output is `prefix_feature`
+        IncludeTarget::All(_) => info
+            .view
+            .features
+            .iter()
+            .map(|f| {
+                let (name, span) = match &include.alias {
+                    Some(prefix) => (format!("{}_{}", prefix.name, f.name), prefix.span),
+                    None => (f.name.clone(), include.span),
+                };
+                output(cx, f, name, span)
+            })
+            .collect(),
         IncludeTarget::Feature(name) => match info.view.feature(&name.name) {
             Some(feature) => {
                 let (out_name, span) = match &include.alias {
-                    Some(alias) => (alias.name.as_str(), alias.span),
-                    None => (name.name.as_str(), include.span),
+                    Some(alias) => (alias.name.clone(), alias.span),
+                    None => (name.name.clone(), include.span),
                 };
                 vec![output(cx, feature, out_name, span)]
             }

@@ -2,21 +2,38 @@
 
 use super::{Env, Output};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::plan::{Field, OutputDef};
+use crate::plan::{Field, OutputDef, Role};
 use crate::semantic::context::Cx;
 use crate::source::Span;
 use std::collections::BTreeMap;
 
-pub(super) fn union_keys(cx: &mut Cx, env: &Env, views: &[(String, Span)]) -> Vec<Field> {
+/// The service's keys: per read (a view, or a view under a role) in first-read order, the
+/// columns that carry its view's keys, with the keys' types.
+pub(super) fn union_keys(
+    cx: &mut Cx,
+    env: &Env,
+    views: &[(String, Span)],
+    roles: &[Role],
+) -> Vec<Field> {
     let mut keys: Vec<(Field, String)> = Vec::new();
     for (view, span) in views {
-        let Some(info) = env.views.get(view.as_str()) else {
+        let role = roles.iter().find(|r| r.name == *view);
+        let Some(info) = env
+            .views
+            .get(role.map_or(view.as_str(), |r| r.view.as_str()))
+        else {
             continue;
         };
         if !info.keys_known {
             continue;
         }
-        for key in &info.view.keys {
+        for (i, key) in info.view.keys.iter().enumerate() {
+            let key = &Field {
+                name: role
+                    .and_then(|r| r.keys.get(i))
+                    .map_or_else(|| key.name.clone(), Clone::clone),
+                ty: key.ty.clone(),
+            };
             match keys.iter().find(|(k, _)| k.name == key.name) {
                 Some((existing, _)) if existing.ty == key.ty => {}
                 Some((existing, first_view)) => {

@@ -7,8 +7,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{
     Clause, Decl, DurationLit, EntityDecl, FeatureDecl, FeaturesDecl, FieldDecl, Ident,
-    IncludeItem, IncludeTarget, OnlineDecl, ServiceDecl, ServiceItem, SourceDecl, TableDecl,
-    TypeExpr, TypeExprKind, ViewItem, WindowExpr, WindowExprKind,
+    IncludeItem, IncludeRole, IncludeTarget, OnlineDecl, ServiceDecl, ServiceItem, SourceDecl,
+    TableDecl, TypeExpr, TypeExprKind, ViewItem, WindowExpr, WindowExprKind,
 };
 use crate::types::{MICROS_PER_DAY, MICROS_PER_HOUR};
 use pest::iterators::Pair;
@@ -287,6 +287,12 @@ impl Builder<'_> {
                     .collect::<Option<Vec<_>>>()?,
                 span,
             }),
+            Rule::request_item => Some(ServiceItem::Request {
+                fields: children(&pair, Rule::field)
+                    .map(|field| self.field(field))
+                    .collect::<Option<Vec<_>>>()?,
+                span,
+            }),
             Rule::derived => Some(ServiceItem::Derived {
                 name: self.name(&child(&pair, Rule::name)?),
                 value: self.expr(child(&pair, Rule::expr)?)?,
@@ -303,9 +309,20 @@ impl Builder<'_> {
             Some(star) => IncludeTarget::All(self.span(&star)),
             None => IncludeTarget::Feature(self.ident(&refs.next()?)),
         };
+        let role = match child(&pair, Rule::include_role) {
+            Some(role) => Some(IncludeRole {
+                entity: self.ident(&child(&role, Rule::ident)?),
+                columns: children(&child(&role, Rule::key_roles)?, Rule::ident)
+                    .map(|c| self.ident(&c))
+                    .collect(),
+                span: self.span(&role),
+            }),
+            None => None,
+        };
         Some(IncludeItem {
             view,
             target,
+            role,
             alias: child(&pair, Rule::name).map(|p| self.name(&p)),
             span: self.span(&pair),
         })

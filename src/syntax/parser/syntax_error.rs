@@ -391,6 +391,7 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
         Rule::kw_hop => &["hop"],
         Rule::kw_lifetime => &["lifetime"],
         Rule::kw_include => &["include"],
+        Rule::kw_request => &["request"],
         Rule::kw_decimal => &["decimal"],
         Rule::kw_list => &["list"],
         _ => &[],
@@ -432,8 +433,12 @@ fn describe(rule: Rule) -> Expected {
         Rule::window | Rule::tumbling | Rule::sliding | Rule::rolling | Rule::lifetime => Phrase(
             "a window (`tumbling(size)`, `sliding(size, slide)`, `rolling(size)` or `lifetime`)",
         ),
-        Rule::service_item => Phrase("`include` or a derived feature (`name = expression`)"),
+        Rule::service_item => {
+            Phrase("`include`, `request` or a derived feature (`name = expression`)")
+        }
         Rule::include_item | Rule::kw_include => Phrase("`include`"),
+        Rule::include_role => Phrase("the entity and the request's columns (`on user(sender_id)`)"),
+        Rule::request_item | Rule::kw_request => Phrase("`request`"),
         Rule::derived => Phrase("a derived feature (`name = expression`)"),
         Rule::include_target => Phrase("a feature reference (`view.feature` or `view.*`)"),
         Rule::type_expr | Rule::decimal_type | Rule::list_type | Rule::named_type => {

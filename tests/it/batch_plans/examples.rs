@@ -5,7 +5,7 @@ use super::{at, context, run, s};
 use featc::compile::batch::training_sql;
 use featc::plan::BatchFormat;
 use featc::runtime::batch::inputs;
-use featc::runtime::batch::labels::register_labels;
+use featc::runtime::batch::labels::{LabelColumns, register_labels};
 use featc::source::SourceMap;
 use featc::types::Value;
 use std::collections::BTreeMap;
@@ -16,6 +16,16 @@ use std::path::Path;
 async fn training_set(
     example: &str,
     service: &str,
+    at_column: &str,
+) -> (Vec<String>, Vec<Vec<Value>>) {
+    training_set_of(example, service, "labels.csv", at_column).await
+}
+
+/// [`training_set`] with the labels in `examples/<example>/<labels>`.
+async fn training_set_of(
+    example: &str,
+    service: &str,
+    labels: &str,
     at_column: &str,
 ) -> (Vec<String>, Vec<Vec<Value>>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,13 +53,13 @@ async fn training_set(
         .await
         .expect("the example's CSV files");
     let service = plan.service(service).expect("the service");
-    let labels = root.join("labels.csv");
+    let labels = root.join(labels);
     register_labels(
         &ctx,
         &labels.to_string_lossy(),
         BatchFormat::Csv,
         at_column,
-        &service.keys,
+        LabelColumns::of(service),
     )
     .await
     .expect("the example's labels");
@@ -192,13 +202,37 @@ pay_00107 | merchant_risk_score=0.40
 pay_00111 | merchant_risk_score=—
 pay_00178 | merchant_risk_score=—
 pay_lost_0001 | payments_10m=0 payments_total=0 merchant_payments_1h=0 merchant_risk_score=— home_country=—
+pay_00119 | avg_amount_24h=30.0 amount_vs_avg_24h=2.3333333333333335
+";
+
+/// The README's transfers: the mule's outgoing transfer and the last transfer into it.
+const TRANSFER_CASES: &str = "
+tr_0049 | sender_senders_24h=8 sender_received_amount_24h=400.96 sender_sent_count_24h=0 share_of_inflow_sent=1.0474860335195531
+tr_0048 | receiver_senders_24h=7 sender_id=a_09 receiver_id=a_07
 ";
 
 #[tokio::test]
 async fn the_fraud_training_set_matches_its_readme() {
     let (names, rows) = training_set("fraud", "fraud_scoring", "observation_ts").await;
+    assert_readme_cases(&names, &rows, FRAUD_CASES);
+}
+
+#[tokio::test]
+async fn the_transfer_training_set_matches_its_readme() {
+    let (names, rows) = training_set_of(
+        "fraud",
+        "transfer_scoring",
+        "transfer_labels.csv",
+        "observation_ts",
+    )
+    .await;
+    assert_readme_cases(&names, &rows, TRANSFER_CASES);
+}
+
+/// Each line of `cases`: the label's first column `|` `feature=value` pairs the README writes.
+fn assert_readme_cases(names: &[String], rows: &[Vec<Value>], cases: &str) {
     let mut mismatches = Vec::new();
-    for line in FRAUD_CASES.lines().filter(|l| !l.trim().is_empty()) {
+    for line in cases.lines().filter(|l| !l.trim().is_empty()) {
         let (payment, pairs) = line.split_once('|').expect("`payment | pairs`");
         let payment = payment.trim();
         let row = rows
@@ -207,7 +241,7 @@ async fn the_fraud_training_set_matches_its_readme() {
             .unwrap_or_else(|| panic!("no label row for {payment}"));
         for pair in pairs.split_whitespace() {
             let (feature, written) = pair.split_once('=').expect("`feature=value`");
-            check(&names, row, payment, feature, written, &mut mismatches);
+            check(names, row, payment, feature, written, &mut mismatches);
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));

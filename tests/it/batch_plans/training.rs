@@ -5,7 +5,7 @@ use super::{context, plan_of, register_input, run, s, scratch_dir, ts};
 use datafusion::arrow::datatypes::DataType;
 use featc::compile::batch::training_sql;
 use featc::plan::BatchFormat;
-use featc::runtime::batch::labels::register_labels;
+use featc::runtime::batch::labels::{LabelColumns, register_labels};
 use featc::types::Value;
 
 const PROJECT: &str = r#"
@@ -154,7 +154,7 @@ async fn training_rows_see_exactly_what_was_known_at_their_time() {
         labels.to_str().unwrap(),
         BatchFormat::Csv,
         "obs_ts",
-        &service.keys,
+        LabelColumns::of(service),
     )
     .await
     .unwrap();
@@ -320,7 +320,7 @@ service model { include user_clicks.* }
         labels.to_str().unwrap(),
         BatchFormat::Csv,
         "at",
-        &service.keys,
+        LabelColumns::of(service),
     )
     .await
     .unwrap();

@@ -6,17 +6,19 @@ use datafusion::prelude::SessionContext;
 use featc::plan::{BatchFormat, Input, Plan, Service, Source};
 use featc::runtime::batch::context::register_input;
 use featc::source::SourceMap;
-use featc::types::{Micros, Value};
+use featc::types::{Micros, Type, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Per label row, every output by name.
 pub type Table = Vec<BTreeMap<String, Value>>;
 
-/// A label: the service's keys and the time `at`.
+/// A label: the service's keys, its request inputs and the time `at`.
 #[derive(Debug, Clone)]
 pub struct Label {
     pub keys: Vec<Value>,
+    /// In `Service::request` order.
+    pub request: Vec<Value>,
     pub at: Micros,
 }
 
@@ -140,7 +142,8 @@ async fn read(name: &str, fields: &[featc::plan::Field], location: &str) -> Vec<
     batches.iter().flat_map(value_rows).collect()
 }
 
-/// `labels.csv`: the service's keys (as strings: every corpus key is a string) and `at`.
+/// `labels.csv`: the service's keys (as strings: every corpus key is a string), its request
+/// inputs (by their declared types; an empty cell is null) and `at`.
 fn read_labels(path: &Path, plan: &Plan, service: &str) -> Vec<Label> {
     let service = plan.service(service).expect("the service");
     let text = std::fs::read_to_string(path).expect("labels.csv");
@@ -153,6 +156,9 @@ fn read_labels(path: &Path, plan: &Plan, service: &str) -> Vec<Label> {
             .unwrap_or_else(|| panic!("{}: no column `{name}`", path.display()))
     };
     let keys: Vec<usize> = service.keys.iter().map(|k| column(&k.name)).collect();
+    let inputs: Vec<(usize, &Type)> = (service.request.iter())
+        .map(|f| (column(&f.name), &f.ty.ty))
+        .collect();
     let at = column("at");
     lines
         .filter(|l| !l.trim().is_empty())
@@ -165,8 +171,25 @@ fn read_labels(path: &Path, plan: &Plan, service: &str) -> Vec<Label> {
                     .iter()
                     .map(|&k| Value::String(cells[k].to_string()))
                     .collect(),
+                request: inputs
+                    .iter()
+                    .map(|&(i, ty)| request_value(cells[i], ty))
+                    .collect(),
                 at: time.timestamp_micros(),
             }
         })
         .collect()
+}
+
+/// A request input's cell as its declared type (the corpus uses these four).
+fn request_value(cell: &str, ty: &Type) -> Value {
+    let parsed = match ty {
+        _ if cell.is_empty() => return Value::Null,
+        Type::Float => cell.parse().ok().map(Value::Float),
+        Type::Int => cell.parse().ok().map(Value::Int),
+        Type::Bool => cell.parse().ok().map(Value::Bool),
+        Type::String => Some(Value::String(cell.to_string())),
+        other => panic!("the corpus sends no `{other}` request input"),
+    };
+    parsed.unwrap_or_else(|| panic!("`{cell}` is not a `{ty}`"))
 }

@@ -11,14 +11,20 @@ use std::collections::BTreeMap;
 pub async fn training_set(case: &Case, engine: Engine) -> Table {
     let service = case.service();
     let ctx = batch::session();
-    let views: Vec<&str> = service.views.iter().map(String::as_str).collect();
+    let views: Vec<&str> = service.view_names();
     inputs::register(&ctx, &case.plan, &case.dir, &views, &BTreeMap::new())
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
     let labels = case.dir.join("labels.csv").to_string_lossy().into_owned();
-    labels::register_labels(&ctx, &labels, BatchFormat::Csv, "at", &service.keys)
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    labels::register_labels(
+        &ctx,
+        &labels,
+        BatchFormat::Csv,
+        "at",
+        labels::LabelColumns::of(service),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}: {e}", case.name));
     let batches = batch::training_set(&ctx, &case.plan, service, engine)
         .await
         .unwrap_or_else(|e| panic!("{}: {engine:?}: {e}", case.name))

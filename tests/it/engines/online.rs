@@ -79,7 +79,7 @@ fn messages(case: &Case, source: &featc::plan::Source, topic: &str) -> Vec<(i32,
 /// Every view of the service streamed into the test schema.
 async fn stream_into_postgres(case: &Case, db: &TestDb) {
     let service = case.service();
-    let views: Vec<&str> = service.views.iter().map(String::as_str).collect();
+    let views: Vec<&str> = service.view_names();
     let client = connect(&db.url).await.expect("connect");
     let writer = OnlineWriter::prepare(client, &case.plan, &views)
         .await
@@ -139,11 +139,16 @@ async fn lookup(case: &Case, client: &tokio_postgres::Client) -> Table {
     let times: Vec<Value> = case.labels.iter().map(|l| Value::Timestamp(l.at)).collect();
     let timestamp = PgType::of_type(&Type::Timestamp).expect("timestamptz");
     params.push(codec::encode_values(&timestamp, &times).expect("times"));
+    for (i, input) in service.request.iter().enumerate() {
+        let ty = PgType::of_type(&input.ty.ty).expect("a request input type");
+        let values: Vec<Value> = case.labels.iter().map(|l| l.request[i].clone()).collect();
+        params.push(codec::encode_values(&ty, &values).expect("request inputs"));
+    }
     let rows = client
         .query(&sql, &refs(&params))
         .await
         .unwrap_or_else(|e| panic!("{}: the lookup: {e:?}", case.name));
-    let first_output = 1 + service.keys.len();
+    let first_output = 1 + service.keys.len() + service.request.len();
     rows.iter()
         .map(|row| {
             service
@@ -160,14 +165,21 @@ async fn lookup(case: &Case, client: &tokio_postgres::Client) -> Table {
         .collect()
 }
 
-struct Features<'a>(&'a BTreeMap<String, BTreeMap<String, Value>>);
+/// A label's scope for the service's derived outputs: the features by read name (a view's,
+/// or a role's), and the request inputs.
+struct Features<'a> {
+    service: &'a Service,
+    features: &'a BTreeMap<String, BTreeMap<String, Value>>,
+    request: &'a [Value],
+}
 
 impl Scope for Features<'_> {
-    fn column(&self, _: &str) -> Option<&Value> {
-        None
+    fn column(&self, name: &str) -> Option<&Value> {
+        let i = self.service.request.iter().position(|f| f.name == name)?;
+        self.request.get(i)
     }
     fn feature(&self, view: &str, feature: &str) -> Option<&Value> {
-        self.0.get(view).and_then(|f| f.get(feature))
+        self.features.get(view).and_then(|f| f.get(feature))
     }
 }
 
@@ -176,9 +188,9 @@ impl Scope for Features<'_> {
 async fn merged_tiles(case: &Case, client: &tokio_postgres::Client) -> Table {
     let service = case.service();
     let mut stored = BTreeMap::new();
-    for name in &service.views {
+    for name in service.view_names() {
         let view = case.plan.view(name).expect("a view");
-        stored.insert(name.clone(), stored_tiles(client, &case.plan, view).await);
+        stored.insert(name, stored_tiles(client, &case.plan, view).await);
     }
     case.labels
         .iter()
@@ -186,44 +198,45 @@ async fn merged_tiles(case: &Case, client: &tokio_postgres::Client) -> Table {
             let features: BTreeMap<String, BTreeMap<String, Value>> = service
                 .views
                 .iter()
-                .map(|name| {
-                    let view = case.plan.view(name).expect("a view");
-                    let keys: Vec<Value> = view
-                        .keys
-                        .iter()
+                .map(|read| {
+                    let bound = case.plan.bound_view(service, read).expect("a read");
+                    let view = bound.view;
+                    // the label's column that carries each of the view's keys
+                    let keys: Vec<Value> = (0..view.keys.len())
                         .map(|k| {
                             let i = service
                                 .keys
                                 .iter()
-                                .position(|s| s.name == k.name)
+                                .position(|s| s.name == bound.column(k))
                                 .expect("a service key");
                             label.keys[i].clone()
                         })
                         .collect();
-                    let settle = case.source_of(name).settle;
-                    (
-                        name.clone(),
-                        values_at(view, &stored[name], &keys, label.at, settle),
-                    )
+                    let settle = case.source_of(&view.name).settle;
+                    let values =
+                        values_at(view, &stored[view.name.as_str()], &keys, label.at, settle);
+                    (read.clone(), values)
                 })
                 .collect();
-            outputs(service, &features)
+            let scope = Features {
+                service,
+                features: &features,
+                request: &label.request,
+            };
+            outputs(service, &scope)
         })
         .collect()
 }
 
-fn outputs(
-    service: &Service,
-    features: &BTreeMap<String, BTreeMap<String, Value>>,
-) -> BTreeMap<String, Value> {
+fn outputs(service: &Service, scope: &Features) -> BTreeMap<String, Value> {
     service
         .outputs
         .iter()
         .map(|output| {
             let value = match &output.def {
-                OutputDef::Feature { view, feature } => features[view][feature].clone(),
+                OutputDef::Feature { view, feature } => scope.features[view][feature].clone(),
                 OutputDef::Derived { expr } => {
-                    eval::eval(expr, &Features(features)).expect("a derived output evaluates")
+                    eval::eval(expr, scope).expect("a derived output evaluates")
                 }
             };
             (output.name.clone(), value)
@@ -237,10 +250,9 @@ async fn serve(case: &Case, url: &str) -> Table {
     let server = harness::start(&case.plan, url, 100, case.now()).await;
     let mut table = Table::new();
     for label in &case.labels {
-        let entity: serde_json::Map<String, serde_json::Value> = service
-            .keys
-            .iter()
+        let entity: serde_json::Map<String, serde_json::Value> = (service.keys.iter())
             .zip(&label.keys)
+            .chain(service.request.iter().zip(&label.request))
             .map(|(k, v)| (k.name.clone(), value_to_json(v)))
             .collect();
         let body = serde_json::json!({

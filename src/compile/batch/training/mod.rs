@@ -15,7 +15,9 @@
 //!   with `known_at ≤ T`, unless `T − valid_from > ttl`.
 //!
 //! Aggregates of a window without events get their empty values (`coalesce`), and derived
-//! features and outputs are computed from those, in the final `SELECT`.
+//! features and outputs are computed from those, in the final `SELECT`. A request input
+//! (`request.amount`) is the label's column of that name, which the runner has read as the
+//! input's declared type.
 
 mod ranges;
 mod table;
@@ -32,7 +34,8 @@ use super::sql_ast::{
 use super::time_sql::{micros, settled};
 use crate::compile::sql_expr::{DataFusion, to_sql};
 use crate::plan::{
-    Aggregate, ExprKind, Feature, FeatureDef, OutputDef, Plan, Service, View, ViewKind, Window,
+    Aggregate, BoundView, ExprKind, Feature, FeatureDef, OutputDef, Plan, Service, View, ViewKind,
+    Window,
 };
 use crate::types::Micros;
 use datafusion::sql::sqlparser::ast::{Expr, Query, SelectItem};
@@ -46,47 +49,43 @@ pub fn training_sql(plan: &Plan, service: &Service) -> Result<String, BatchError
 }
 
 /// The name of the table holding a view's features per (keys, `__featc_at`) when the runner
-/// computes them itself (see [`training_sql_with`]).
-pub fn values_table(view: &View) -> String {
-    super::names::cte(&view.name, "values")
+/// computes them itself (see [`training_sql_with`]): one per read of the view (under a role,
+/// the role's name).
+pub fn values_table(bound: &BoundView) -> String {
+    super::names::cte(bound.name, "values")
 }
 
-/// [`training_sql`], except that the views for which `computed` is true are read from the
+/// [`training_sql`], except that the reads for which `computed` is true are read from the
 /// table [`values_table`] instead of being computed by CTEs: the runner registers it with the
-/// columns the view's CTE would have (the view's keys, `__featc_at`, then the aggregate
+/// columns the read's CTE would have (the view's keys, `__featc_at`, then the aggregate
 /// features the service needs), one row per distinct (keys, `__featc_at`) of the labels whose
 /// keys have no null (rows of other labels may be missing: they get the empty values).
 pub fn training_sql_with(
     plan: &Plan,
     service: &Service,
-    computed: &dyn Fn(&View) -> bool,
+    computed: &dyn Fn(&BoundView) -> bool,
 ) -> Result<String, BatchError> {
     let mut joins = Vec::new();
     let mut ctes: Vec<(String, Query)> = Vec::new();
-    for view_name in &service.views {
-        let view = plan
-            .view(view_name)
-            .ok_or_else(|| BatchError::UnknownView {
-                service: service.name.clone(),
-                view: view_name.clone(),
-            })?;
-        let needed = needed_features(service, view);
+    for read in &service.views {
+        let bound = bound_view(plan, service, read)?;
+        let needed = needed_features(service, &bound);
         if needed.is_empty() {
             continue;
         }
-        if computed(view) {
+        if computed(&bound) {
             joins.push(join(
                 JoinKind::Left,
-                table(&values_table(view), &view.name),
-                Some(labels_match(view)),
+                table(&values_table(&bound), bound.name),
+                Some(labels_match(&bound)),
             ));
             continue;
         }
-        let lookup = view_lookup(plan, view, &needed)?;
+        let lookup = view_lookup(plan, &bound, &needed)?;
         ctes.extend(lookup.ctes);
         joins.push(join(
             JoinKind::Left,
-            table(&view.name, &view.name),
+            table(bound.name, bound.name),
             Some(lookup.on),
         ));
     }
@@ -112,16 +111,31 @@ pub fn training_sql_with(
     ))
 }
 
-/// The features of `view` that the service's outputs read, with what they derive from.
-pub fn needed_features(service: &Service, view: &View) -> Vec<String> {
+/// What `service` reads under the name `read` (a view's, or a role's).
+pub fn bound_view<'p>(
+    plan: &'p Plan,
+    service: &'p Service,
+    read: &'p str,
+) -> Result<BoundView<'p>, BatchError> {
+    plan.bound_view(service, read)
+        .ok_or_else(|| BatchError::UnknownView {
+            service: service.name.clone(),
+            view: read.to_string(),
+        })
+}
+
+/// The features of the read `bound` that the service's outputs read, with what they derive
+/// from.
+pub fn needed_features(service: &Service, bound: &BoundView) -> Vec<String> {
+    let view = bound.view;
     let mut roots: Vec<&str> = Vec::new();
     for output in &service.outputs {
         match &output.def {
-            OutputDef::Feature { view: v, feature } if *v == view.name => roots.push(feature),
+            OutputDef::Feature { view: v, feature } if v == bound.name => roots.push(feature),
             OutputDef::Derived { expr } => roots.extend(
                 expr.features()
                     .into_iter()
-                    .filter(|(v, _)| *v == view.name)
+                    .filter(|(v, _)| *v == bound.name)
                     .map(|(_, f)| f),
             ),
             OutputDef::Feature { .. } => {}
@@ -155,6 +169,8 @@ fn output_sql(plan: &Plan, service: &Service, def: &OutputDef) -> Result<Expr, B
                         }
                     }
                 }
+                // a request input: the label's column, read as its declared type
+                ExprKind::Column(input) => Some(col(LABELS, input)),
                 _ => None,
             };
             let sql = to_sql(expr, &DataFusion, &refs);
@@ -166,20 +182,17 @@ fn output_sql(plan: &Plan, service: &Service, def: &OutputDef) -> Result<Expr, B
     }
 }
 
-/// A view's feature as of the label's time: a column of the view's CTE, with the aggregate's
-/// empty value when no window matched, or a derived feature computed from those.
+/// A feature of the read `read` as of the label's time: a column of the read's CTE, with the
+/// aggregate's empty value when no window matched, or a derived feature computed from those.
 fn view_feature_at_label(
     plan: &Plan,
     service: &Service,
-    view: &str,
+    read: &str,
     feature: &str,
 ) -> Result<Expr, BatchError> {
-    let view = plan.view(view).ok_or_else(|| BatchError::UnknownView {
-        service: service.name.clone(),
-        view: view.to_string(),
-    })?;
-    feature_sql(view, feature, &|f: &Feature| {
-        let column = col(&view.name, &f.name);
+    let bound = bound_view(plan, service, read)?;
+    feature_sql(bound.view, feature, &|f: &Feature| {
+        let column = col(bound.name, &f.name);
         match &f.def {
             FeatureDef::Aggregate(agg) => with_empty_value(agg, column),
             _ => column,
@@ -193,7 +206,8 @@ struct Lookup {
     on: Expr,
 }
 
-fn view_lookup(plan: &Plan, view: &View, needed: &[String]) -> Result<Lookup, BatchError> {
+fn view_lookup(plan: &Plan, bound: &BoundView, needed: &[String]) -> Result<Lookup, BatchError> {
+    let view = bound.view;
     match &view.kind {
         ViewKind::Windowed { window } => {
             let source = source_of(plan, view)?;
@@ -204,17 +218,17 @@ fn view_lookup(plan: &Plan, view: &View, needed: &[String]) -> Result<Lookup, Ba
             let settle = source.settle;
             match *window {
                 Window::Tumbling { size } => {
-                    windows_lookup(view, source, &aggregates, size, size, settle)
+                    windows_lookup(bound, source, &aggregates, size, size, settle)
                 }
                 Window::Sliding { size, slide } => {
-                    windows_lookup(view, source, &aggregates, size, slide, settle)
+                    windows_lookup(bound, source, &aggregates, size, slide, settle)
                 }
                 Window::Rolling { .. } | Window::Lifetime => {
-                    Ok(ranges_lookup(view, source, &aggregates, settle))
+                    Ok(ranges_lookup(bound, source, &aggregates, settle))
                 }
             }
         }
-        ViewKind::Table { ttl } => table_lookup(plan, view, needed, *ttl),
+        ViewKind::Table { ttl } => table_lookup(plan, bound, needed, *ttl),
     }
 }
 
@@ -232,18 +246,25 @@ fn as_of(labels: &str, settle: Micros) -> Expr {
 }
 
 /// The distinct (keys, `T`) of the labels, with `T − settle` in microseconds for a view over
-/// a source (`settle` is `None` for a table).
-pub fn label_times(view: &View, settle: Option<Micros>) -> Query {
-    let mut items: Vec<SelectItem> = view.keys.iter().map(|k| item(col("l", &k.name))).collect();
+/// a source (`settle` is `None` for a table). The keys are named as the view names them,
+/// whichever label columns carry them (under a role, `sender_id AS user_id`).
+pub fn label_times(bound: &BoundView, settle: Option<Micros>) -> Query {
+    let mut items: Vec<SelectItem> = (bound.view.keys.iter().enumerate())
+        .map(|(i, k)| aliased(col("l", bound.column(i)), &k.name))
+        .collect();
     items.push(item(col("l", AT)));
     if let Some(settle) = settle {
         items.push(aliased(as_of("l", settle), AS_OF));
     }
     select(items).distinct().from(table(LABELS, "l")).query()
 }
-/// How the labels join a view's CTE: on the view's keys and the label's time.
-fn labels_match(view: &View) -> Expr {
-    let mut on = keys_match(view, LABELS, &view.name);
-    on.push(eq(col(&view.name, AT), col(LABELS, AT)));
+
+/// How the labels join a read's CTE: on the label columns that carry the view's keys, and the
+/// label's time.
+fn labels_match(bound: &BoundView) -> Expr {
+    let mut on: Vec<Expr> = (bound.view.keys.iter().enumerate())
+        .map(|(i, k)| eq(col(LABELS, bound.column(i)), col(bound.name, &k.name)))
+        .collect();
+    on.push(eq(col(bound.name, AT), col(LABELS, AT)));
     and_all(on)
 }

@@ -8,7 +8,7 @@ use crate::compile::batch::sql_ast::{
 };
 use crate::compile::batch::time_sql::{duration, floor, minus};
 use crate::compile::sql_expr::{binary, function};
-use crate::plan::{Aggregate, Feature, Source, View, Window};
+use crate::plan::{Aggregate, BoundView, Feature, Source, Window};
 use crate::types::Micros;
 use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, SelectItem};
 
@@ -38,13 +38,14 @@ fn since_column(window: &Window) -> String {
 }
 
 pub(super) fn ranges_lookup(
-    view: &View,
+    bound: &BoundView,
     source: &Source,
     aggregates: &[(&Feature, &Aggregate)],
     settle: Micros,
 ) -> Lookup {
+    let view = bound.view;
     let columns = read_columns(view, source, aggregates);
-    let (events, times_cte) = (cte(&view.name, "events"), cte(&view.name, "times"));
+    let (events, times_cte) = (cte(bound.name, "events"), cte(bound.name, "times"));
 
     // per label time, where each window starts
     let mut windows: Vec<Window> = aggregates.iter().map(|(_, a)| a.window).collect();
@@ -59,7 +60,7 @@ pub(super) fn ranges_lookup(
             time_items.push(aliased(lower, &since_column(window)));
         }
     }
-    let label_windows = select(time_items).from(derived(label_times(view, Some(settle)), "t"));
+    let label_windows = select(time_items).from(derived(label_times(bound, Some(settle)), "t"));
 
     // the events of the key before T − settle, from the earliest start (none for lifetime);
     // with several windows, each aggregate keeps the events of its own
@@ -109,8 +110,8 @@ pub(super) fn ranges_lookup(
         ctes: vec![
             (events, events_query(view, source, &columns, Vec::new())),
             (times_cte, label_windows.query()),
-            (view.name.clone(), values.query()),
+            (bound.name.to_string(), values.query()),
         ],
-        on: labels_match(view),
+        on: labels_match(bound),
     }
 }

@@ -9,18 +9,19 @@ use crate::compile::batch::sql_ast::{
 };
 use crate::compile::batch::time_sql::{duration, micros, minus};
 use crate::compile::sql_expr::{DataFusion, binary, number_literal, to_sql};
-use crate::plan::{ExprKind, Feature, FeatureDef, Plan, View};
+use crate::plan::{BoundView, ExprKind, Feature, FeatureDef, Plan};
 use crate::types::Micros;
 use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, SelectItem};
 
 pub(super) fn table_lookup(
     plan: &Plan,
-    view: &View,
+    bound: &BoundView,
     needed: &[String],
     ttl: Option<Micros>,
 ) -> Result<Lookup, BatchError> {
+    let view = bound.view;
     let source = table_of(plan, view)?;
-    let (times_cte, candidates) = (cte(&view.name, "times"), cte(&view.name, "candidates"));
+    let (times_cte, candidates) = (cte(bound.name, "times"), cte(bound.name, "candidates"));
     let leaves: Vec<&Feature> = view
         .features
         .iter()
@@ -101,9 +102,9 @@ pub(super) fn table_lookup(
 
     Ok(Lookup {
         ctes: vec![
-            (times_cte, label_times(view, None)),
-            (view.name.clone(), in_force.query()),
+            (times_cte, label_times(bound, None)),
+            (bound.name.to_string(), in_force.query()),
         ],
-        on: labels_match(view),
+        on: labels_match(bound),
     })
 }

@@ -11,25 +11,26 @@ use crate::compile::batch::sql_ast::{
 };
 use crate::compile::batch::time_sql::{duration, floor, minus, times};
 use crate::compile::batch::view_sql::windows_per_event;
-use crate::plan::{Aggregate, Feature, Source, View};
+use crate::plan::{Aggregate, BoundView, Feature, Source};
 use crate::types::Micros;
 use datafusion::sql::sqlparser::ast::{Expr, SelectItem};
 
 pub(super) fn windows_lookup(
-    view: &View,
+    bound: &BoundView,
     source: &Source,
     aggregates: &[(&Feature, &Aggregate)],
     size: Micros,
     slide: Micros,
     settle: Micros,
 ) -> Result<Lookup, BatchError> {
+    let view = bound.view;
     let per_event = windows_per_event(view, size, slide)?;
     let columns = read_columns(view, source, aggregates);
     let (events, times_cte, tiles, windows) = (
-        cte(&view.name, "events"),
-        cte(&view.name, "times"),
-        cte(&view.name, "tiles"),
-        cte(&view.name, "windows"),
+        cte(bound.name, "events"),
+        cte(bound.name, "times"),
+        cte(bound.name, "tiles"),
+        cte(bound.name, "windows"),
     );
 
     // per label time: the end of the completed window, floor(T − settle, slide)
@@ -37,7 +38,7 @@ pub(super) fn windows_lookup(
         view.keys.iter().map(|k| item(col("t", &k.name))).collect();
     time_items.push(item(col("t", AT)));
     time_items.push(aliased(floor(col("t", AS_OF), duration(slide)), WINDOW_END));
-    let window_ends = select(time_items).from(derived(label_times(view, Some(settle)), "t"));
+    let window_ends = select(time_items).from(derived(label_times(bound, Some(settle)), "t"));
 
     // per window asked for: the `size / slide` tiles (of the slide) that make it
     let mut tile_items: Vec<SelectItem> =
@@ -105,8 +106,8 @@ pub(super) fn windows_lookup(
             (times_cte, window_ends.query()),
             (tiles, tile_query.query()),
             (windows, window_query.query()),
-            (view.name.clone(), per_label.query()),
+            (bound.name.to_string(), per_label.query()),
         ],
-        on: labels_match(view),
+        on: labels_match(bound),
     })
 }

@@ -14,7 +14,7 @@ use crate::compile::batch::training::{
 };
 use crate::compile::batch::view_sql::{window_rows_sql, windows_per_event};
 use crate::plan::window::floor;
-use crate::plan::{Aggregate, Feature, Plan, Service, View, ViewKind, Window};
+use crate::plan::{Aggregate, BoundView, Feature, Plan, Service, View, ViewKind, Window};
 use crate::runtime::batch::udaf::canonical_value_type;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::{cast, concat, interleave, take};
@@ -251,29 +251,30 @@ pub async fn training_set(
 ) -> Result<DataFrame> {
     let mut computed = BTreeSet::new();
     for name in &service.views {
-        let Some(view) = plan.view(name) else {
+        let Some(bound) = plan.bound_view(service, name) else {
             continue;
         };
-        let needed = needed_features(service, view);
-        if needed.is_empty() || !matches!(view.kind, ViewKind::Windowed { .. }) {
+        let needed = needed_features(service, &bound);
+        if needed.is_empty() || !matches!(bound.view.kind, ViewKind::Windowed { .. }) {
             continue;
         }
-        view_values(ctx, plan, view, &needed).await?;
-        computed.insert(view.name.clone());
+        view_values(ctx, plan, &bound, &needed).await?;
+        computed.insert(bound.name.to_string());
     }
     let sql =
-        training_sql_with(plan, service, &|v| computed.contains(&v.name)).map_err(batch_error)?;
+        training_sql_with(plan, service, &|b| computed.contains(b.name)).map_err(batch_error)?;
     ctx.sql(&sql).await
 }
 
-/// Registers [`values_table`] for a view over a source: the needed aggregates at each
-/// distinct (keys, `T`) of the labels.
+/// Registers [`values_table`] for a read of a view over a source: the needed aggregates at
+/// each distinct (keys, `T`) of the labels.
 async fn view_values(
     ctx: &SessionContext,
     plan: &Plan,
-    view: &View,
+    bound: &BoundView<'_>,
     needed: &[String],
 ) -> Result<()> {
+    let view = bound.view;
     let source = crate::compile::batch::inputs::source_of(plan, view).map_err(batch_error)?;
     let aggregates: Vec<(&Feature, &Aggregate)> = view
         .aggregates()
@@ -283,7 +284,7 @@ async fn view_values(
     // the labels' distinct (keys, T, T − settle), their keys interned first: events of other
     // keys are not read further
     let keys = view.keys.len();
-    let times_sql = label_times(view, Some(source.settle)).to_string();
+    let times_sql = label_times(bound, Some(source.settle)).to_string();
     let labels = Batches::new(collect(ctx, &times_sql).await?)?;
     let mut interner = Interner::new();
     let label_keys = intern_keys(&mut interner, &labels, keys, Nulls::Skip, true)?;
@@ -347,5 +348,5 @@ async fn view_values(
         names.push((feature.name.clone(), agg.func.value_is_nullable()));
         columns.push(value);
     }
-    register(ctx, &values_table(view), names, columns)
+    register(ctx, &values_table(bound), names, columns)
 }

@@ -1,7 +1,7 @@
 //! Records to one Arrow batch of the log's schema ([`super::schema`]): one row per entity.
 
 use super::record::Record;
-use super::schema::{feature_fields, freshness_fields, key_fields, log_schema};
+use super::schema::{feature_fields, freshness_fields, key_fields, log_schema, request_fields};
 use crate::runtime::arrow::schema::UTC;
 use crate::runtime::arrow::values_to_array;
 use crate::runtime::serve::catalog::ServedService;
@@ -21,8 +21,8 @@ pub fn encode(service: &ServedService, records: &[Record]) -> Result<RecordBatch
     let mut services = StringBuilder::with_capacity(rows, rows * service.name.len());
     let mut ats = TimestampMicrosecondBuilder::with_capacity(rows).with_timezone(UTC);
     let mut served = TimestampMicrosecondBuilder::with_capacity(rows).with_timezone(UTC);
-    let width = service.keys.len() + service.outputs.len();
-    // one column of values per key and output
+    let width = service.keys.len() + service.request.len() + service.outputs.len();
+    // one column of values per key, request input and output
     let mut columns: Vec<Vec<Value>> = (0..width).map(|_| Vec::with_capacity(rows)).collect();
     let mut freshness: Vec<TimestampMicrosecondBuilder> = service
         .views
@@ -45,23 +45,29 @@ pub fn encode(service: &ServedService, records: &[Record]) -> Result<RecordBatch
         }
     }
     let keys = service.keys.len();
+    let inputs = keys + service.request.len();
     let key_struct = structure(key_fields(service), &columns[..keys])?;
-    let feature_struct = structure(feature_fields(service), &columns[keys..])?;
+    let feature_struct = structure(feature_fields(service), &columns[inputs..])?;
     let freshness_arrays: Vec<ArrayRef> = freshness
         .iter_mut()
         .map(|b| Arc::new(b.finish()) as ArrayRef)
         .collect();
     let freshness_struct = StructArray::try_new(freshness_fields(service), freshness_arrays, None)?;
-    let columns: Vec<ArrayRef> = vec![
+    let mut arrays: Vec<ArrayRef> = vec![
         Arc::new(request_ids.finish()),
         Arc::new(entities.finish()),
         Arc::new(services.finish()),
         Arc::new(ats.finish()),
         Arc::new(served.finish()),
         Arc::new(key_struct),
-        Arc::new(feature_struct),
-        Arc::new(freshness_struct),
     ];
+    if !service.request.is_empty() {
+        let request_struct = structure(request_fields(service), &columns[keys..inputs])?;
+        arrays.push(Arc::new(request_struct));
+    }
+    arrays.push(Arc::new(feature_struct));
+    arrays.push(Arc::new(freshness_struct));
+    let columns = arrays;
     Ok(RecordBatch::try_new(log_schema(service), columns)?)
 }
 

@@ -7,7 +7,7 @@
 
 use super::schema::{
     AT, ENTITY, FEATURES, FORMAT_VERSION, FRESHNESS, KEYS, META_FINGERPRINTS, META_FORMAT,
-    META_SERVICE, REQUEST_ID, SERVED_AT, fingerprints,
+    META_SERVICE, REQUEST, REQUEST_ID, SERVED_AT, fingerprints,
 };
 use crate::plan::Plan;
 use crate::runtime::arrow::convert::{TimeColumn, ValueColumn};
@@ -30,6 +30,8 @@ pub struct LoggedRow {
     pub served_at: Micros,
     /// In `ServedService::keys` order.
     pub keys: Vec<Value>,
+    /// In `ServedService::request` order (empty for a service without request inputs).
+    pub request: Vec<Value>,
     /// In `ServedService::outputs` order.
     pub features: Vec<Value>,
     /// In `ServedService::views` order.
@@ -193,6 +195,16 @@ fn decode(
         .iter()
         .map(|k| struct_child(keys_struct, &k.name, KEYS).map(ValueColumn::new))
         .collect::<Result<_, _>>()?;
+    let request: Vec<ValueColumn<'_>> = if service.request.is_empty() {
+        Vec::new()
+    } else {
+        let request_struct = as_struct(batch, REQUEST)?;
+        service
+            .request
+            .iter()
+            .map(|k| struct_child(request_struct, &k.name, REQUEST).map(ValueColumn::new))
+            .collect::<Result<_, _>>()?
+    };
     let features_struct = as_struct(batch, FEATURES)?;
     let features: Vec<ValueColumn<'_>> = service
         .outputs
@@ -225,6 +237,7 @@ fn decode(
             at: time(&ats, AT)?,
             served_at: time(&served, SERVED_AT)?,
             keys: values(&keys, row)?,
+            request: values(&request, row)?,
             features: values(&features, row)?,
             freshness: freshness.iter().map(|c| c.time(row)).collect(),
         });

@@ -12,7 +12,8 @@ pub struct Record {
     pub at: Micros,
     /// The server's clock when it answered.
     pub served_at: Micros,
-    /// Per entity in request order: the keys, then the outputs (`store::Answer::rows`).
+    /// Per entity in request order: the keys, the request inputs, then the outputs
+    /// (`Answer::rows`).
     pub rows: Vec<Vec<Value>>,
     /// Per view the service reads: its `complete_until` as served.
     pub freshness: Vec<Option<Micros>>,

@@ -9,10 +9,11 @@
 //! | `at` | timestamp (µs, UTC): the request time |
 //! | `served_at` | timestamp (µs, UTC): the server's clock when it answered |
 //! | `keys` | struct: the service's keys, by name, in their types |
+//! | `request` | struct: the request inputs as sent, by name (only for a service that has some) |
 //! | `features` | struct: the outputs as served, by name (null where served null) |
 //! | `freshness` | struct: per view, its `complete_until` as served (null: none recorded) |
 //!
-//! Structs keep the three groups apart whatever the keys, outputs and views are named.
+//! Structs keep the groups apart whatever the keys, inputs, outputs and views are named.
 
 use crate::plan::Plan;
 use crate::runtime::arrow::schema::{arrow_type, timestamp_type};
@@ -27,6 +28,7 @@ pub const SERVICE: &str = "service";
 pub const AT: &str = "at";
 pub const SERVED_AT: &str = "served_at";
 pub const KEYS: &str = "keys";
+pub const REQUEST: &str = "request";
 pub const FEATURES: &str = "features";
 pub const FRESHNESS: &str = "freshness";
 
@@ -40,6 +42,14 @@ pub const FORMAT_VERSION: &str = "1";
 pub fn key_fields(service: &ServedService) -> Fields {
     service
         .keys
+        .iter()
+        .map(|k| Field::new(&k.name, arrow_type(&k.ty.ty), true))
+        .collect()
+}
+
+pub fn request_fields(service: &ServedService) -> Fields {
+    service
+        .request
         .iter()
         .map(|k| Field::new(&k.name, arrow_type(&k.ty.ty), true))
         .collect()
@@ -63,20 +73,32 @@ pub fn freshness_fields(service: &ServedService) -> Fields {
 
 /// The schema of `service`'s log files.
 pub fn log_schema(service: &ServedService) -> SchemaRef {
-    Arc::new(Schema::new(vec![
+    let mut fields = vec![
         Field::new(REQUEST_ID, DataType::Utf8, false),
         Field::new(ENTITY, DataType::Int32, false),
         Field::new(SERVICE, DataType::Utf8, false),
         Field::new(AT, timestamp_type(), false),
         Field::new(SERVED_AT, timestamp_type(), false),
         Field::new(KEYS, DataType::Struct(key_fields(service)), false),
-        Field::new(FEATURES, DataType::Struct(feature_fields(service)), false),
-        Field::new(
-            FRESHNESS,
-            DataType::Struct(freshness_fields(service)),
+    ];
+    if !service.request.is_empty() {
+        fields.push(Field::new(
+            REQUEST,
+            DataType::Struct(request_fields(service)),
             false,
-        ),
-    ]))
+        ));
+    }
+    fields.push(Field::new(
+        FEATURES,
+        DataType::Struct(feature_fields(service)),
+        false,
+    ));
+    fields.push(Field::new(
+        FRESHNESS,
+        DataType::Struct(freshness_fields(service)),
+        false,
+    ));
+    Arc::new(Schema::new(fields))
 }
 
 /// Each output's fingerprint, by name: what a log file's values were computed by.
