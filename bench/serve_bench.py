@@ -39,6 +39,8 @@ import urllib.request
 EXAMPLES = {"fraud": "fraud_scoring", "user_activity": "churn_model", "recommender": "recommend"}
 REQUEST_CTE = re.compile(r"(WITH featc_request AS \(\n.*?\n\))\nSELECT\n", re.S)
 PARAMETER = re.compile(r'^--   \$(\d+): "([^"]+)" (\S+)\[\]$', re.M)
+# A request input (`request amount: float`): sent with each entity, bound after the times.
+REQUEST_INPUT = re.compile(r'^--   \$(\d+): request input "([^"]+)" (\S+)\[\]$', re.M)
 # The tiles a view's LATERAL reads: its time bounds, its table, its join condition.
 TILES = re.compile(
     r"FROM \(\n\s+SELECT\n((?:\s+to_timestamp[^\n]*\n)+)(\s+FROM \(SELECT [^\n]*? AS t\) AS clock)\n"
@@ -93,15 +95,16 @@ def views_of(example_dir):
     return names
 
 
-def label_keys(example_dir, columns):
-    """The distinct keys of the example's labels.csv, in first-seen order."""
+def label_keys(example_dir, columns, inputs=()):
+    """The distinct keys of the example's labels.csv, in first-seen order, each followed by
+    the first label's request inputs for it."""
     seen, keys = set(), []
     with open(os.path.join(example_dir, "labels.csv")) as f:
         for row in csv.DictReader(f):
             key = tuple(row[c] for c in columns)
             if key not in seen:
                 seen.add(key)
-                keys.append(key)
+                keys.append(key + tuple(row[c] for c in inputs))
     return keys
 
 
@@ -249,18 +252,28 @@ def prepare(args, pg, example):
         lookup = f.read()
     parameters = PARAMETER.findall(lookup)
     columns = [name for _, name, _ in parameters]
-    keys = label_keys(example_dir, columns)
+    inputs = [(name, wire) for _, name, wire in REQUEST_INPUT.findall(lookup)]
+    keys = label_keys(example_dir, columns, [name for name, _ in inputs])
     work = os.path.join(args.out, example)
     os.makedirs(work, exist_ok=True)
     shapes = {}
     for size in (1, 100):
         chosen = [keys[i % len(keys)] for i in range(size)]
-        body = {"entities": [dict(zip(columns, key)) for key in chosen], "at": args.at}
+        def entity(key):
+            sent = dict(zip(columns, key))
+            for j, (name, wire) in enumerate(inputs):
+                text = key[len(columns) + j]
+                sent[name] = {"float8": float, "int8": int}.get(wire, str)(text)
+            return sent
+        body = {"entities": [entity(key) for key in chosen], "at": args.at}
         body_file = os.path.join(work, f"body.{size}.json")
         with open(body_file, "w") as f:
             json.dump(body, f)
         params = {f"p{i + 1}": pg_array([key[i] for key in chosen]) for i in range(len(columns))}
         params[f"p{len(columns) + 1}"] = pg_array([args.at] * size)
+        for j in range(len(inputs)):
+            values = [key[len(columns) + j] for key in chosen]
+            params[f"p{len(columns) + 2 + j}"] = pg_array(values)
         shapes[size] = {"body_file": body_file, "params": params, "distinct": len(set(chosen))}
     body_lookup = "\n".join(line for line in lookup.splitlines() if not line.startswith("--"))
     scripts = {"lookup": os.path.join(work, "lookup.pgbench.sql"),

@@ -541,6 +541,15 @@ async fn example_projects_statements_run_on_postgres() {
                     codec::encode_values(&timestamp, &[Value::Timestamp(fixture::START)])
                         .expect("a time"),
                 );
+                for input in &service.request {
+                    let ty = PgType::of_type(&input.ty.ty).expect("a request input type");
+                    let sent = match input.ty.ty {
+                        Type::Float => Value::Float(12.5),
+                        Type::String => Value::String("sent".into()),
+                        ref other => panic!("add a test request value for {other}"),
+                    };
+                    params.push(codec::encode_values(&ty, &[sent]).expect("a request input"));
+                }
                 let rows = client
                     .query(&statement, &refs(&params))
                     .await

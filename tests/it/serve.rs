@@ -88,8 +88,31 @@ fn grid(from: Micros, to: Micros, step: Micros) -> Vec<Micros> {
         .collect()
 }
 
+/// The request inputs the tests send (`request amount: float` of `fraud_scoring`): in a
+/// "key" vector they are label columns like the keys, and JSON numbers in a request body.
+const NUMERIC_INPUTS: [&str; 1] = ["amount"];
+
+/// A key vector (keys, then request inputs, as label cells) as one entity of a request body.
+fn entity_json(names: &[&str], cells: &[String]) -> Json {
+    Json::Object(
+        names
+            .iter()
+            .zip(cells)
+            .map(|(n, v)| {
+                let value = match v.parse::<f64>() {
+                    Ok(number) if NUMERIC_INPUTS.contains(n) => json!(number),
+                    _ => Json::from(v.as_str()),
+                };
+                (n.to_string(), value)
+            })
+            .collect(),
+    )
+}
+
 /// Requests every key at every time, batched per time, and compares every served object with
-/// the training set's row for the same key and time; also asks some keys one at a time.
+/// the training set's row for the same key and time; also asks some keys one at a time. A
+/// "key" may end with request inputs (named in `key_names` too): the labels and the requests
+/// carry them alike.
 async fn serve_and_compare(
     server: &harness::Running,
     dir: &std::path::Path,
@@ -110,15 +133,7 @@ async fn serve_and_compare(
             .expect("a requested pair");
         &offline[i]
     };
-    let entity = |key: &[String]| -> Json {
-        Json::Object(
-            key_names
-                .iter()
-                .zip(key)
-                .map(|(n, v)| (n.to_string(), Json::from(v.as_str())))
-                .collect(),
-        )
-    };
+    let entity = |key: &[String]| -> Json { entity_json(key_names, key) };
     let path = format!("/v1/services/{service}");
     let mut mismatches = Vec::new();
     let mut compared = 0;
@@ -276,11 +291,12 @@ async fn fraud_scoring_serves_two_entities_like_the_training_set() {
         load::set_watermark(&client, "card_velocity", fresh_until).await;
         let server = harness::start(&plan, &harness::schema_url(&client).await, 100, now()).await;
 
-        let mut keys = label_keys(&dir, &["card_id", "merchant_id"]);
+        // the keys and the request's amount, as the labels carry them
+        let mut keys = label_keys(&dir, &["card_id", "merchant_id", "amount"]);
         keys.extend([
-            vec!["c_nobody".into(), "m_001".into()],
-            vec!["c_0001".into(), "m_nobody".into()],
-            vec!["c_nobody".into(), "m_nobody".into()],
+            vec!["c_nobody".into(), "m_001".into(), "12.50".into()],
+            vec!["c_0001".into(), "m_nobody".into(), "0.00".into()],
+            vec!["c_nobody".into(), "m_nobody".into(), "-3.25".into()],
         ]);
         let m = MICROS_PER_MINUTE;
         // The earliest time the retention allows: now − 1d (retain) + 30s (settle).
@@ -294,7 +310,7 @@ async fn fraud_scoring_serves_two_entities_like_the_training_set() {
             &server,
             &dir,
             "fraud_scoring",
-            &["card_id", "merchant_id"],
+            &["card_id", "merchant_id", "amount"],
             &keys,
             &times,
         )
@@ -303,7 +319,7 @@ async fn fraud_scoring_serves_two_entities_like_the_training_set() {
         let reply = client::post(
             server.addr,
             "/v1/services/fraud_scoring",
-            &json!({"entities": [{"merchant_id": "m_013", "card_id": "c_0001"}], "at": rfc3339(earliest - 1)}),
+            &json!({"entities": [{"merchant_id": "m_013", "card_id": "c_0001", "amount": 5.0}], "at": rfc3339(earliest - 1)}),
         )
         .await;
         assert_eq!(reply.status, 422, "{}", reply.body);
@@ -319,7 +335,7 @@ async fn fraud_scoring_serves_two_entities_like_the_training_set() {
         let reply = client::post(
             server.addr,
             "/v1/services/fraud_scoring",
-            &json!({"entities": [{"merchant_id": "m_013", "card_id": "c_0001"}], "at": rfc3339(earliest)}),
+            &json!({"entities": [{"merchant_id": "m_013", "card_id": "c_0001", "amount": 5.0}], "at": rfc3339(earliest)}),
         )
         .await;
         assert_eq!(reply.status, 200, "{}", reply.body);

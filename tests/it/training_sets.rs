@@ -6,25 +6,37 @@ use crate::support::example::{self as examples, run_training_set};
 use crate::support::values::read_parquet;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 
-const EXAMPLES: [(&str, &str); 3] = [
-    ("user_activity", "churn_model"),
-    ("recommender", "recommend"),
-    ("fraud", "fraud_scoring"),
+/// (example, service, labels file, snapshot name).
+const EXAMPLES: [(&str, &str, &str, &str); 4] = [
+    (
+        "user_activity",
+        "churn_model",
+        "labels.csv",
+        "user_activity",
+    ),
+    ("recommender", "recommend", "labels.csv", "recommender"),
+    ("fraud", "fraud_scoring", "labels.csv", "fraud"),
+    (
+        "fraud",
+        "transfer_scoring",
+        "transfer_labels.csv",
+        "fraud_transfers",
+    ),
 ];
 
 #[test]
 fn example_training_sets() {
-    for (example, service) in EXAMPLES {
+    for (example, service, labels_file, name) in EXAMPLES {
         let dir = examples::dir(example);
         let out = std::env::temp_dir().join(format!(
-            "featc-it-training-{example}-{}.parquet",
+            "featc-it-training-{name}-{}.parquet",
             std::process::id()
         ));
-        run_training_set(&dir, service, &dir.join("labels.csv"), &out, &[]);
+        run_training_set(&dir, service, &dir.join(labels_file), &out, &[]);
 
         let batches = read_parquet(&out);
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-        let labels = std::fs::read_to_string(dir.join("labels.csv")).expect("labels");
+        let labels = std::fs::read_to_string(dir.join(labels_file)).expect("labels");
         assert_eq!(
             rows,
             labels.lines().count() - 1,
@@ -38,7 +50,7 @@ fn example_training_sets() {
             prepend_module_to_snapshot => false,
             omit_expression => true,
         }, {
-            insta::assert_snapshot!(example, table);
+            insta::assert_snapshot!(name, table);
         });
         let _ = std::fs::remove_file(&out);
     }

@@ -80,7 +80,14 @@ async fn every_generated_statement_plans() {
         }
         for service in &plan.services {
             let sql = training_sql(plan, service).unwrap_or_else(|e| panic!("{name}: {e}"));
-            if let Err(e) = plan_statement(plan, Some(&service.keys), &sql).await {
+            // the labels carry the keys and the request inputs
+            let label_fields: Vec<Field> = service
+                .keys
+                .iter()
+                .chain(&service.request)
+                .cloned()
+                .collect();
+            if let Err(e) = plan_statement(plan, Some(&label_fields), &sql).await {
                 failures.push(format!("{name}, service {}: {e}", service.name));
             }
             planned += 1;

@@ -94,13 +94,15 @@ impl Table {
     }
 }
 
-/// One row of a labels file: an id, the service's keys, the observation time and a target.
+/// One row of a labels file: an id, the service's keys, the observation time, a target, and
+/// the service's request inputs (if it has any).
 #[derive(Clone, Debug)]
 pub struct Label {
     pub id: i64,
     pub keys: BTreeMap<&'static str, String>,
     pub t: i64,
     pub y: Option<f64>,
+    pub request: BTreeMap<&'static str, V>,
 }
 
 /// Everything a fixture reads: the events of each source and the rows of each table.

@@ -307,6 +307,7 @@ pub fn windows() -> Service {
     Service {
         name: "windows",
         keys: &["user_id"],
+        request: &[],
         outputs: include_all(&views),
         views,
     }
@@ -455,6 +456,7 @@ pub fn rolling() -> Service {
     Service {
         name: "rolling",
         keys: &["user_id"],
+        request: &[],
         outputs: include_all(&views),
         views,
     }
@@ -541,6 +543,7 @@ pub fn table() -> Service {
     Service {
         name: "profiles",
         keys: &["user_id"],
+        request: &[],
         views: vec![View::Table(profile), View::Table(plans)],
         outputs,
     }
@@ -654,11 +657,80 @@ pub fn two_entities() -> Service {
     Service {
         name: "recommend",
         keys: &["user_id", "item_id"],
+        request: &[],
         views: vec![
             View::Events(user_recent),
             View::Events(item_pop),
             View::Events(pair_activity),
             View::Table(item_facts),
+        ],
+        outputs,
+    }
+}
+
+/// `user_recent` as the `.feat` file declares it, read under `name` for the label columns
+/// `keys` (the view itself, or a role of it).
+fn user_recent(name: &'static str, keys: &'static [&'static str]) -> EventView {
+    let r = Window::Rolling {
+        size: HOUR,
+        hop: 5 * MINUTE,
+    };
+    EventView {
+        name,
+        source: "events",
+        keys,
+        key_of: user_key,
+        settle: 0,
+        window: r,
+        features: vec![
+            agg("views_1h", Ty::Int, Agg::CountStar, one, is_view, r),
+            agg("spend_1h", Ty::Float, Agg::Sum, amount, is_purchase, r),
+        ],
+    }
+}
+
+/// tests/cases/pit/roles_and_request: `user_recent` for the label's user and, under the role
+/// `on user(friend_id) as friend`, for its friend; request-time outputs over `budget`.
+pub fn roles_and_request() -> Service {
+    const FRIEND: &str = "user_recent(friend_id)";
+    let outputs = vec![
+        include("views_1h", Ty::Int, "user_recent", "views_1h"),
+        include("spend_1h", Ty::Float, "user_recent", "spend_1h"),
+        include("friend_views_1h", Ty::Int, FRIEND, "views_1h"),
+        include("friend_spend_1h", Ty::Float, FRIEND, "spend_1h"),
+        Output {
+            name: "outspends_friend",
+            ty: Ty::Bool,
+            def: OutputDef::Derived(|v| {
+                gt(
+                    get(v, "user_recent.spend_1h"),
+                    get(v, "user_recent(friend_id).spend_1h"),
+                )
+            }),
+        },
+        Output {
+            name: "budget_share",
+            ty: Ty::Float,
+            def: OutputDef::Derived(|v| {
+                div(
+                    get(v, "request.budget"),
+                    &nullif(get(v, "user_recent(friend_id).spend_1h"), &V::Int(0)),
+                )
+            }),
+        },
+        Output {
+            name: "budget_or_zero",
+            ty: Ty::Float,
+            def: OutputDef::Derived(|v| coalesce(get(v, "request.budget"), &V::Float(0.0))),
+        },
+    ];
+    Service {
+        name: "social",
+        keys: &["user_id", "friend_id"],
+        request: &[("budget", Ty::Float)],
+        views: vec![
+            View::Events(user_recent("user_recent", &["user_id"])),
+            View::Events(user_recent(FRIEND, &["friend_id"])),
         ],
         outputs,
     }

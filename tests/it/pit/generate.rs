@@ -156,6 +156,7 @@ pub fn labels(
             keys,
             t: shape.align(t),
             y: (!rng.chance(20)).then(|| rng.below(2) as f64),
+            request: BTreeMap::new(),
         });
     }
     rng.shuffle(&mut labels);

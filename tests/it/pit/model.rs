@@ -120,10 +120,14 @@ pub struct Output {
     pub def: OutputDef,
 }
 
-/// A service: its key columns (the union of its entities' keys) and outputs in order.
+/// A service: its key columns (the union of its entities' keys, and the columns its roles
+/// read), its request inputs, and outputs in order. A view read under a role is one more view
+/// here, named like the role (`user_recent(friend_id)`) and keyed by the role's columns.
 pub struct Service {
     pub name: &'static str,
     pub keys: &'static [&'static str],
+    /// Values the labels carry beside the keys; derived outputs read them as `request.name`.
+    pub request: &'static [(&'static str, Ty)],
     pub views: Vec<View>,
     pub outputs: Vec<Output>,
 }

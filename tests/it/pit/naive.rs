@@ -246,6 +246,10 @@ pub fn evaluate(service: &Service, data: &Data, label: &Label) -> Vec<V> {
             .unwrap_or_else(|| panic!("the label has no key {name}"))
     };
     let mut all = Values::new();
+    for (name, _) in service.request {
+        let value = label.request.get(name).cloned().unwrap_or(V::Null);
+        all.insert(format!("request.{name}"), value);
+    }
     for view in &service.views {
         let values = match view {
             View::Events(v) => {

@@ -118,6 +118,7 @@ fn oracle_settle_moves_the_window() {
             keys: [("user_id", "u0".to_string())].into(),
             t,
             y: None,
+            request: Default::default(),
         };
         evaluate(&service, &data, &label)[0].clone()
     };
@@ -157,6 +158,7 @@ fn oracle_tables_honour_known_at_ttl_and_corrections() {
             keys: [("user_id", "u0".to_string())].into(),
             t,
             y: None,
+            request: Default::default(),
         };
         let index = service
             .outputs

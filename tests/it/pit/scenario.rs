@@ -45,6 +45,11 @@ pub const TWO_ENTITIES: Fixture = Fixture {
     service: fixtures::two_entities,
     generate: two_entities_data,
 };
+pub const ROLES_AND_REQUEST: Fixture = Fixture {
+    name: "roles_and_request",
+    service: fixtures::roles_and_request,
+    generate: roles_and_request_data,
+};
 
 fn event_times(events: &[Event], matches: impl Fn(&Event) -> bool) -> Vec<i64> {
     events.iter().filter(|e| matches(e)).map(|e| e.ts).collect()
@@ -103,6 +108,40 @@ fn two_entities_data(rng: &mut Rng, shape: Shape) -> (Data, Vec<Label>) {
     (data, labels)
 }
 
+/// Labels for (user, friend) pairs (a user may be their own friend), each with a `budget`
+/// sent with the request: null, zero, negative or a price-like amount.
+fn roles_and_request_data(rng: &mut Rng, shape: Shape) -> (Data, Vec<Label>) {
+    let events = generate::events(rng, shape, 300);
+    let users = generate::user_keysets();
+    let pairs: Vec<BTreeMap<&'static str, String>> = users
+        .iter()
+        .flat_map(|u| {
+            users.iter().map(move |f| {
+                BTreeMap::from([
+                    ("user_id", u["user_id"].clone()),
+                    ("friend_id", f["user_id"].clone()),
+                ])
+            })
+        })
+        .collect();
+    let mut labels = generate::labels(rng, shape, 100, &pairs, &|keys| {
+        let (user, friend) = (&keys["user_id"], &keys["friend_id"]);
+        event_times(&events, |e| e.user_id == *user || e.user_id == *friend)
+    });
+    for label in &mut labels {
+        let budget = match rng.below(10) {
+            0 | 1 => V::Null,
+            2 => V::Float(0.0),
+            3 => V::Float(-12.5),
+            _ => V::Float(rng.range(1, 100_000) as f64 / 100.0),
+        };
+        label.request.insert("budget", budget);
+    }
+    let mut data = Data::default();
+    data.sources.insert("events", events);
+    (data, labels)
+}
+
 /// How a run's input files are written.
 #[derive(Clone, Copy, Debug)]
 pub enum Files {
@@ -130,6 +169,9 @@ pub fn label_columns(service: &Service) -> Vec<Column> {
             .map(|k| Column::new(k, Ty::Str, false)),
     );
     columns.push(Column::new("y", Ty::Float, true));
+    for (name, ty) in service.request {
+        columns.push(Column::new(name, ty.clone(), true));
+    }
     columns
 }
 
@@ -146,6 +188,9 @@ pub fn label_rows(service: &Service, labels: &[Label]) -> Vec<Vec<V>> {
                     .map(|k| V::Str(label.keys[k].clone())),
             );
             row.push(label.y.map_or(V::Null, V::Float));
+            for (name, _) in service.request {
+                row.push(label.request.get(name).cloned().unwrap_or(V::Null));
+            }
             row
         })
         .collect()

@@ -34,6 +34,11 @@ fn two_entity_training_sets_match_the_oracle() {
     check_seeds(scenario::TWO_ENTITIES, 0..SEEDS, PARQUET);
 }
 
+#[test]
+fn roles_and_request_inputs_match_the_oracle() {
+    check_seeds(scenario::ROLES_AND_REQUEST, 0..SEEDS, PARQUET);
+}
+
 /// User ids that read as numbers: `0012` and `12`, `007` and `7` are four users.
 // A `Variant::tweak`, whose type takes the labels as a `Vec` (other tweaks clear it).
 #[allow(clippy::ptr_arg)]
@@ -179,6 +184,7 @@ fn approx_count_distinct_of_thousands_of_values() {
             keys: [("user_id", user.to_string())].into(),
             t: BASE + 2 * DAY,
             y: None,
+            request: Default::default(),
         })
         .collect();
     let context = "approx_count_distinct of thousands of values".to_string();

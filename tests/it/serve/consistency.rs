@@ -33,15 +33,7 @@ async fn serve_all(
     for &t in times {
         let entities: Vec<Json> = keys
             .iter()
-            .map(|k| {
-                Json::Object(
-                    key_names
-                        .iter()
-                        .zip(k)
-                        .map(|(n, v)| (n.to_string(), json!(v)))
-                        .collect(),
-                )
-            })
+            .map(|k| super::entity_json(key_names, k))
             .collect();
         let reply = client::post(
             addr,
@@ -184,8 +176,9 @@ async fn a_clean_run_has_no_mismatches() {
         let url = harness::schema_url(&client).await;
         let server =
             harness::start_with(&plan, &url, 100, now(), Some(&LogConfig::new(&log_dir))).await;
-        let mut keys = super::label_keys(&dir, &["card_id", "merchant_id"]);
-        keys.push(vec!["c_nobody".into(), "m_001".into()]);
+        // with the request's amount: the log records it, and the recompute reads it back
+        let mut keys = super::label_keys(&dir, &["card_id", "merchant_id", "amount"]);
+        keys.push(vec!["c_nobody".into(), "m_001".into(), "7.00".into()]);
         let earliest = now() - 24 * MICROS_PER_HOUR + 30 * MICROS_PER_SECOND;
         // Few requests: a batched fraud lookup takes a sizeable fraction of a second here.
         let mut times: Vec<Micros> = super::label_times(&dir).into_iter().step_by(4).collect();
@@ -195,7 +188,7 @@ async fn a_clean_run_has_no_mismatches() {
         let served = serve_all(
             server.addr,
             "fraud_scoring",
-            &["card_id", "merchant_id"],
+            &["card_id", "merchant_id", "amount"],
             &keys,
             &times,
         )

@@ -134,7 +134,7 @@ async fn the_log_holds_one_row_per_served_entity_as_answered() {
         for (n, at) in times.iter().enumerate() {
             // batches of 1 to 4 entities
             let entities: Vec<Json> = (0..=n)
-                .map(|i| json!({"card_id": cards[(n + i) % cards.len()], "merchant_id": merchants[i % merchants.len()]}))
+                .map(|i| json!({"card_id": cards[(n + i) % cards.len()], "merchant_id": merchants[i % merchants.len()], "amount": 10.0 + i as f64}))
                 .collect();
             let reply = client::post(server.addr, path, &json!({"entities": entities, "at": at})).await;
             assert_eq!(reply.status, 200, "{}", reply.body);
@@ -143,7 +143,7 @@ async fn the_log_holds_one_row_per_served_entity_as_answered() {
             served.push(Served { request_id, body: reply.json() });
         }
         // `at` defaulted to now, and a request id of the client's own.
-        let body = json!({"entities": [{"card_id": "c_0001", "merchant_id": "m_013"}, {"card_id": "c_0002", "merchant_id": "m_001"}]});
+        let body = json!({"entities": [{"card_id": "c_0001", "merchant_id": "m_013", "amount": 1.5}, {"card_id": "c_0002", "merchant_id": "m_001", "amount": 99.0}]});
         let reply = client::send_with(
             server.addr,
             "POST",
@@ -212,11 +212,16 @@ async fn the_log_holds_one_row_per_served_entity_as_answered() {
                 assert_eq!(row["freshness"], s.body["freshness"]);
                 let answered = answered.as_object().expect("an object");
                 let keys = row["keys"].as_object().expect("keys");
+                let request = row["request"].as_object().expect("the request inputs");
                 let logged = row["features"].as_object().expect("features");
                 assert_eq!(keys.len(), 2);
-                assert_eq!(keys.len() + logged.len(), answered.len());
+                assert_eq!(request.len(), 1);
+                assert_eq!(keys.len() + request.len() + logged.len(), answered.len());
                 for (name, value) in answered {
-                    let logged_value = keys.get(name).or_else(|| logged.get(name)).expect(name);
+                    let logged_value = (keys.get(name))
+                        .or_else(|| request.get(name))
+                        .or_else(|| logged.get(name))
+                        .expect(name);
                     assert!(
                         super::same(logged_value, value),
                         "{} entity {index}: {name} logged {logged_value}, answered {value}",

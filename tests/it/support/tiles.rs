@@ -49,7 +49,10 @@ pub fn events_by_tile<'e>(
     let mut out: BTreeMap<TileId, Vec<&Row>> = BTreeMap::new();
     for event in events {
         let t = event_time(plan, view, event);
-        let key: Vec<Value> = view.keys.iter().map(|k| event[&k.name].clone()).collect();
+        // the input's columns that play the keys (`on user(sender_id)`)
+        let key: Vec<Value> = (0..view.keys.len())
+            .map(|i| event[view.key_column(i)].clone())
+            .collect();
         for &g in ladder {
             out.entry((key.clone(), g, floor(t, g)))
                 .or_default()
