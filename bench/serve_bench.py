@@ -40,11 +40,11 @@ EXAMPLES = {"fraud": "fraud_scoring", "user_activity": "churn_model", "recommend
 REQUEST_CTE = re.compile(r"(WITH featc_request AS \(\n.*?\n\))\nSELECT\n", re.S)
 PARAMETER = re.compile(r'^--   \$(\d+): "([^"]+)" (\S+)\[\]$', re.M)
 # A request input (`request amount: float`): sent with each entity, bound after the times.
-REQUEST_INPUT = re.compile(r'^--   \$(\d+): request input "([^"]+)" (\S+)\[\]$', re.M)
-# The tiles a view's LATERAL reads: its time bounds, its table, its join condition.
+REQUEST_INPUT = re.compile(r'^--   \$(\d+): request input "([^"]+)" (.+)\[\]$', re.M)
+# The tiles a view's LATERAL reads: its time bounds, and its index range per granularity.
 TILES = re.compile(
     r"FROM \(\n\s+SELECT\n((?:\s+to_timestamp[^\n]*\n)+)(\s+FROM \(SELECT [^\n]*? AS t\) AS clock)\n"
-    r"\s+\) AS bound\n\s+JOIN (\"[^\"]+\") AS stored\n\s+ON ((?:[^\n]*\n)+?)\s+\) AS tile\n"
+    r"\s+\) AS bound\n\s+CROSS JOIN LATERAL \(\n((?:[^\n]*\n)+?)\s+\) AS stored\n\s+\) AS tile\n"
 )
 # The row of a table view: the newest row in force at the request time.
 ROWS = re.compile(
@@ -116,11 +116,12 @@ def floor_script(lookup):
     """One bare SELECT per view of the rows the lookup reads, in one pipeline."""
     cte = REQUEST_CTE.search(lookup).group(1)
     statements = []
-    for bounds, clock, table, on in TILES.findall(lookup):
+    for bounds, clock, levels in TILES.findall(lookup):
+        # the same index range per granularity the lookup reads, without merging anything
         statements.append(
             f'{cte}\nSELECT featc_request."request index", stored.*\nFROM featc_request\n'
             f"CROSS JOIN LATERAL (\n  SELECT\n{bounds}{clock}\n) AS bound\n"
-            f"JOIN {table} AS stored\n  ON {on.strip()};"
+            f"CROSS JOIN LATERAL (\n{levels}) AS stored;"
         )
     for table, where, order in ROWS.findall(lookup):
         statements.append(
@@ -263,7 +264,7 @@ def prepare(args, pg, example):
             sent = dict(zip(columns, key))
             for j, (name, wire) in enumerate(inputs):
                 text = key[len(columns) + j]
-                sent[name] = {"float8": float, "int8": int}.get(wire, str)(text)
+                sent[name] = {"double precision": float, "bigint": int}.get(wire, str)(text)
             return sent
         body = {"entities": [entity(key) for key in chosen], "at": args.at}
         body_file = os.path.join(work, f"body.{size}.json")
