@@ -19,7 +19,7 @@ use super::view_read::{Named, REQUEST, REQUEST_MICROS, view_read};
 use crate::compile::sql_expr::{self, Postgres};
 use crate::physical::PgType;
 use crate::plan::naming;
-use crate::plan::{BoundView, ExprKind, OutputDef, Plan, Service};
+use crate::plan::{BoundView, ExprKind, Field, OutputDef, Plan, Service};
 use datafusion::sql::sqlparser::ast as sql;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
@@ -43,21 +43,12 @@ struct KeyParam {
 /// times, then one array per request input (in `service.request` order). Columns:
 /// `request_index` (1-based), the keys, the request inputs, then the outputs in order.
 pub fn service_lookup(plan: &Plan, service: &Service) -> Result<String, OnlineError> {
-    let mut keys = Vec::new();
     let mut parameters = Vec::new();
+    let mut keys = Vec::new();
     for (i, key) in service.keys.iter().enumerate() {
-        let ty = PgType::of_type(&key.ty.ty)?;
-        parameters.push(format!(
-            "${}: {} {}[]",
-            i + 1,
-            quote(&key.name),
-            ty.wire_sql()
-        ));
-        keys.push(KeyParam {
-            name: key.name.clone(),
-            wire: ty.wire_sql(),
-            select: ty.from_wire(&format!("request.{}", quote(&key.name))),
-        });
+        let (line, param) = array_parameter(i + 1, "", key)?;
+        parameters.push(line);
+        keys.push(param);
     }
     parameters.push(format!(
         "${}: request times timestamptz[]",
@@ -65,18 +56,9 @@ pub fn service_lookup(plan: &Plan, service: &Service) -> Result<String, OnlineEr
     ));
     let mut inputs = Vec::new();
     for (i, input) in service.request.iter().enumerate() {
-        let ty = PgType::of_type(&input.ty.ty)?;
-        parameters.push(format!(
-            "${}: request input {} {}[]",
-            service.keys.len() + 2 + i,
-            quote(&input.name),
-            ty.wire_sql()
-        ));
-        inputs.push(KeyParam {
-            name: input.name.clone(),
-            wire: ty.wire_sql(),
-            select: ty.from_wire(&format!("request.{}", quote(&input.name))),
-        });
+        let (line, param) = array_parameter(service.keys.len() + 2 + i, "request input ", input)?;
+        parameters.push(line);
+        inputs.push(param);
     }
 
     let mut columns = vec![Named {
@@ -143,6 +125,27 @@ pub fn service_lookup(plan: &Plan, service: &Service) -> Result<String, OnlineEr
             views => Value::from(Serde(&views)),
         },
     )
+}
+
+/// Parameter `$position`, an array of `field`'s values (a key or a request input): its line
+/// in the statement's header, and how the request CTE unnests it.
+fn array_parameter(
+    position: usize,
+    what: &str,
+    field: &Field,
+) -> Result<(String, KeyParam), OnlineError> {
+    let ty = PgType::of_type(&field.ty.ty)?;
+    let line = format!(
+        "${position}: {what}{} {}[]",
+        quote(&field.name),
+        ty.wire_sql()
+    );
+    let param = KeyParam {
+        name: field.name.clone(),
+        wire: ty.wire_sql(),
+        select: ty.from_wire(&format!("request.{}", quote(&field.name))),
+    };
+    Ok((line, param))
 }
 
 /// What the service reads (its included views, then any view only a derived output names),
