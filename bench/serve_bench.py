@@ -88,10 +88,14 @@ class Postgres:
 
 
 def views_of(example_dir):
+    """The example's views that have an online copy (not `offline only`)."""
     names = []
     for path in sorted(glob.glob(os.path.join(example_dir, "**", "*.feat"), recursive=True)):
         with open(path) as f:
-            names += re.findall(r"^features\s+(\w+)\s+on\s", f.read(), re.M)
+            text = f.read()
+        for name, body in re.findall(r"^features\s+(\w+)\s+on\s[^{]*\{(.*?)^\}", text, re.M | re.S):
+            if not re.search(r"^\s*offline\s+only\b", body, re.M):
+                names.append(name)
     return names
 
 

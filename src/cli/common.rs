@@ -63,3 +63,15 @@ pub fn data_error(context: &str, e: impl std::fmt::Display) -> Failure {
     eprintln!("error: {context}: {e}");
     Failure::User
 }
+
+/// Refuses to give an `offline only` view an online copy (`publish`, `stream`): it has no
+/// online table by declaration.
+pub fn refuse_offline_only(view: &crate::plan::View, command: &str) -> Result<(), Failure> {
+    if !view.freshness.is_offline_only() {
+        return Ok(());
+    }
+    Err(fail(format!(
+        "view `{}` is `offline only` ({}): it has no online table to {command}\n  = help: training sets read it as it is; to serve it, replace `offline only` with how it is kept fresh, e.g. `refresh every 1h`",
+        view.name, view.location
+    )))
+}

@@ -31,6 +31,7 @@ fn time_text(t: Micros) -> String {
 pub fn run(args: Args<'_>) -> Result<(), Failure> {
     let (project, plan) = report::load_plan(args.paths, Format::Human)?;
     let view = super::explain::find_view(&plan, args.view)?;
+    common::refuse_offline_only(view, "publish")?;
     let overrides = common::overrides(&plan, args.sources)?;
     let clock = clock(args.now)?;
     let now = clock.now();

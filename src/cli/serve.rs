@@ -92,6 +92,9 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
                     .map_err(|e| data_error("cannot start serving", e))?
             }
         };
+        for why in server.catalog().not_served() {
+            eprintln!("warning: {why}");
+        }
         for (service, problem) in server.check_services().await {
             // Missing tables are a deployment in progress; anything else (a table that lacks a
             // column of the plan: the problem names them and the fix) needs the table rebuilt.

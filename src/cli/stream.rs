@@ -55,7 +55,8 @@ pub fn clock(now: Option<&str>) -> Result<Arc<dyn Clock>, Failure> {
 pub fn run(args: Args<'_>) -> Result<(), Failure> {
     let (_, plan) = report::load_plan(args.paths, Format::Human)?;
     for name in args.views {
-        super::explain::find_view(&plan, name)?;
+        let view = super::explain::find_view(&plan, name)?;
+        common::refuse_offline_only(view, "stream into")?;
     }
     let mut views: Vec<&str> = args.views.iter().map(String::as_str).collect();
     views.sort_unstable();

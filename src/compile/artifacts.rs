@@ -55,6 +55,10 @@ pub fn build_artifacts(plan: &Plan) -> Result<Vec<Artifact>, ArtifactError> {
         })?;
         files.insert(path, sql);
 
+        // an offline-only view has no online table, so no DDL, upsert or stream program
+        if view.freshness.is_offline_only() {
+            continue;
+        }
         let online = online::view_artifacts(plan, view).map_err(|e| ArtifactError {
             path: format!("online/{}.*.sql", view.name),
             message: e.to_string(),
@@ -79,6 +83,10 @@ pub fn build_artifacts(plan: &Plan) -> Result<Vec<Artifact>, ArtifactError> {
         })?;
         files.insert(path, sql);
 
+        // a service that reads an offline-only view is for training sets: it has no lookup
+        if !plan.offline_only_views(service).is_empty() {
+            continue;
+        }
         let path = format!("online/{}.lookup.sql", service.name);
         let sql = online::service_lookup(plan, service).map_err(|e| ArtifactError {
             path: path.clone(),

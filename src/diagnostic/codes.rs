@@ -93,6 +93,7 @@ codes! {
     MISSING_WINDOW = "E0404": "a view over a source has no `window`";
     WINDOW_NOT_ALLOWED = "E0405": "a view over a table has a window, or a view over a source has a `ttl`";
     BAD_OVER_WINDOW = "E0406": "a per-feature window is not `rolling(...)` or `lifetime`";
+    BAD_CADENCE = "E0407": "a `refresh` cadence is not a valid cron expression, or is finer than the window's slide";
     // internal
     INTERNAL = "E9001": "an internal error in featc (please report it)";
 }

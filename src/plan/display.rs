@@ -3,8 +3,8 @@
 //! the printed text shows how precedence was resolved.
 
 use super::{
-    Aggregate, Entity, Expr, ExprKind, Feature, FeatureDef, Input, OutputDef, Plan, Service,
-    Source, Table, UnaryOp, View, ViewKind,
+    Aggregate, Entity, Expr, ExprKind, Feature, FeatureDef, Freshness, Input, OutputDef, Plan,
+    Service, Source, Table, UnaryOp, View, ViewKind,
 };
 use crate::types::{Value, format_duration};
 use std::fmt::{self, Write};
@@ -223,12 +223,15 @@ fn view(out: &mut String, v: &View) -> fmt::Result {
             None => out.push_str(" ttl=none"),
         },
     }
-    writeln!(
-        out,
-        " online=postgres:{} retain={}",
-        v.online.table,
-        format_duration(v.online.retain)
-    )?;
+    match &v.freshness {
+        Freshness::OfflineOnly => writeln!(out, " offline only")?,
+        freshness => writeln!(
+            out,
+            " online=postgres:{} retain={} refresh={freshness}",
+            v.online.table,
+            format_duration(v.online.retain)
+        )?,
+    }
     v.features.iter().try_for_each(|f| feature(out, f))
 }
 

@@ -143,7 +143,68 @@ pub struct View {
     /// In declaration order.
     pub features: Vec<Feature>,
     pub online: Online,
+    /// How the online copy is kept fresh (`refresh ...`, `offline only`).
+    #[serde(default, skip_serializing_if = "Freshness::is_unscheduled")]
+    pub freshness: Freshness,
     pub location: Location,
+}
+
+/// The freshness ladder (docs/language.md#freshness): how a view's online copy is kept fresh.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Freshness {
+    /// None declared: the copy is as fresh as the last `featc publish` or `featc stream` run.
+    #[default]
+    Unscheduled,
+    /// `refresh every CADENCE`: an incremental publish on a cadence.
+    Every { cadence: Cadence },
+    /// `refresh snapshot every CADENCE`: the whole copy rebuilt on a cadence.
+    Snapshot { cadence: Cadence },
+    /// `refresh continuous`: the Kafka stream keeps it fresh.
+    Continuous,
+    /// `offline only`: no online copy (no table, no upsert, no lookup); training sets only.
+    OfflineOnly,
+}
+
+impl Freshness {
+    pub fn is_unscheduled(&self) -> bool {
+        *self == Freshness::Unscheduled
+    }
+
+    pub fn is_offline_only(&self) -> bool {
+        *self == Freshness::OfflineOnly
+    }
+}
+
+impl std::fmt::Display for Freshness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Freshness::Unscheduled => f.write_str("unscheduled"),
+            Freshness::Every { cadence } => write!(f, "every {cadence}"),
+            Freshness::Snapshot { cadence } => write!(f, "snapshot every {cadence}"),
+            Freshness::Continuous => f.write_str("continuous"),
+            Freshness::OfflineOnly => f.write_str("offline only"),
+        }
+    }
+}
+
+/// When a scheduled refresh runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cadence {
+    /// Every so many microseconds, aligned to the Unix epoch (UTC).
+    Interval(Micros),
+    /// A five-field cron expression (minute hour day-of-month month day-of-week), in UTC.
+    Cron(String),
+}
+
+impl std::fmt::Display for Cadence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cadence::Interval(micros) => f.write_str(&crate::types::format_duration(*micros)),
+            Cadence::Cron(cron) => write!(f, "\"{cron}\""),
+        }
+    }
 }
 
 /// Where the online store keeps the view.
@@ -332,6 +393,19 @@ impl Plan {
     }
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The views `service` reads that are `offline only`: while there is one, the service
+    /// builds training sets but cannot be served.
+    pub fn offline_only_views<'p>(&'p self, service: &'p Service) -> Vec<&'p str> {
+        service
+            .view_names()
+            .into_iter()
+            .filter(|name| {
+                self.view(name)
+                    .is_some_and(|v| v.freshness.is_offline_only())
+            })
+            .collect()
     }
 
     /// What `service` reads under the name `read` (a view's, or a role's).

@@ -46,6 +46,8 @@ pub(crate) struct InputInfo<'a> {
     pub key: Vec<&'a Ident>,
     /// The `key` clause, for labels.
     pub key_span: Option<Span>,
+    /// Whether it has a `stream` clause (what `refresh continuous` needs).
+    pub streamed: bool,
 }
 
 pub(crate) fn lower_source<'a>(
@@ -83,6 +85,7 @@ pub(crate) fn lower_source<'a>(
         schema,
         key: Vec::new(),
         key_span: None,
+        streamed: source.stream.is_some(),
     };
     (info, source)
 }
@@ -142,6 +145,7 @@ pub(crate) fn lower_table<'a>(
         schema,
         key,
         key_span,
+        streamed: table.stream.is_some(),
     };
     (info, table)
 }

@@ -189,8 +189,30 @@ pub enum ViewItem {
     Ttl { duration: DurationLit, span: Span },
     /// `online postgres "table" [retain 2d]`
     Online(OnlineDecl),
+    /// `refresh continuous`, `refresh [snapshot] every CADENCE`
+    Refresh { refresh: RefreshDecl, span: Span },
+    /// `offline only`
+    OfflineOnly { span: Span },
     /// a feature line
     Feature(FeatureDecl),
+}
+
+/// How a view's online copy is kept fresh, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RefreshDecl {
+    Continuous,
+    /// `every CADENCE`; `snapshot every CADENCE` rebuilds the whole copy each time.
+    Every {
+        snapshot: bool,
+        cadence: CadenceDecl,
+    },
+}
+
+/// `5m`, or a cron expression in quotes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CadenceDecl {
+    Interval(DurationLit),
+    Cron(StrLit),
 }
 
 /// A window as written: `tumbling(1h)`, `sliding(1h, 15m)`, `rolling(7d)`,

@@ -302,3 +302,61 @@ fn diagnostics_name_files_as_given() {
         stderr(&out)
     );
 }
+
+/// docs/language.md#freshness: an `offline only` view has no online artifacts, a service that
+/// reads it no lookup, and `publish` and `stream` refuse it before connecting anywhere.
+#[test]
+fn an_offline_only_view_gets_no_online_copy() {
+    let dir = temp_dir("offline-only");
+    let out = featc(&[
+        "compile",
+        "examples/recommender",
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<String> = read_tree(&dir).into_iter().map(|(n, _)| n).collect();
+    let has = |name: &str| names.iter().any(|n| n == name);
+    assert!(
+        has("offline/user_spend_history.sql") && has("offline/spend_forecast.training.sql"),
+        "{names:?}"
+    );
+    for absent in [
+        "online/user_spend_history.ddl.sql",
+        "online/user_spend_history.upsert.sql",
+        "stream/user_spend_history.json",
+        "online/spend_forecast.lookup.sql",
+    ] {
+        assert!(!has(absent), "{absent} was written");
+    }
+    assert!(has("online/recommend.lookup.sql"), "{names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    for command in [
+        vec![
+            "publish",
+            "examples/recommender",
+            "--view",
+            "user_spend_history",
+        ],
+        vec![
+            "stream",
+            "examples/recommender",
+            "--view",
+            "user_spend_history",
+            "--brokers",
+            "127.0.0.1:1",
+        ],
+    ] {
+        let mut args = command.clone();
+        args.extend(["--postgres", "postgres://nobody@127.0.0.1:1/none"]);
+        let out = featc(&args);
+        assert_eq!(out.status.code(), Some(1), "{command:?}: {}", stderr(&out));
+        let message = stderr(&out);
+        assert!(
+            message.contains("view `user_spend_history` is `offline only`")
+                && message.contains("user_features.feat"),
+            "{command:?}: {message}"
+        );
+    }
+}

@@ -625,3 +625,30 @@ fn retention_bounds_follow_retain_settle_and_lifetime_windows() {
     );
     assert_eq!(service.views[0].retention, Retention::Unbounded);
 }
+
+#[tokio::test]
+async fn a_service_over_an_offline_only_view_is_not_served_and_says_why() {
+    db::with_schema(|client: Arc<Client>| async move {
+        let (plan, _) = example("recommender");
+        let server = harness::start(&plan, &harness::schema_url(&client).await, 5, now()).await;
+        let reply = client::post(
+            server.addr,
+            "/v1/services/spend_forecast",
+            &json!({"entities": [{"user_id": "u_001"}]}),
+        )
+        .await;
+        assert_eq!(reply.status, 404, "{}", reply.body);
+        assert_eq!(reply.error_code(), "not_served");
+        let message = reply.error_message();
+        assert!(
+            message.contains("`user_spend_history`") && message.contains("offline only"),
+            "{message}"
+        );
+        // the catalog serves the project's other service as usual
+        let catalog = featc::runtime::serve::Catalog::new(&plan).expect("a catalog");
+        assert_eq!(catalog.names().collect::<Vec<_>>(), ["recommend"]);
+        assert!(catalog.why_not_served("spend_forecast").is_some());
+        server.stop().await;
+    })
+    .await;
+}

@@ -71,8 +71,9 @@ fn every_artifact_snapshot_is_still_generated() {
         let name = example.rsplit('/').next().unwrap_or(example);
         expected.insert(("training".into(), name.to_string()));
     }
-    // the fraud example's second training set (tests/it/training_sets.rs)
+    // the examples' second training sets (tests/it/training_sets.rs)
     expected.insert(("training".into(), "fraud_transfers".into()));
+    expected.insert(("training".into(), "recommender_spend_forecast".into()));
     for stage in ["batch", "online", "stream", "plan", "training"] {
         for snapshot in snapshot_names(stage) {
             assert!(

@@ -7,7 +7,7 @@ use crate::support::values::read_parquet;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 
 /// (example, service, labels file, snapshot name).
-const EXAMPLES: [(&str, &str, &str, &str); 4] = [
+const EXAMPLES: [(&str, &str, &str, &str); 5] = [
     (
         "user_activity",
         "churn_model",
@@ -15,6 +15,12 @@ const EXAMPLES: [(&str, &str, &str, &str); 4] = [
         "user_activity",
     ),
     ("recommender", "recommend", "labels.csv", "recommender"),
+    (
+        "recommender",
+        "spend_forecast",
+        "labels.csv",
+        "recommender_spend_forecast",
+    ),
     ("fraud", "fraud_scoring", "labels.csv", "fraud"),
     (
         "fraud",

@@ -1,5 +1,7 @@
 //! What the server knows of each service, computed once from the plan at start-up: its keys,
-//! its outputs, the views it reads (for freshness and retention) and its lookup statement.
+//! its outputs, the views it reads (for freshness and retention) and its lookup statement. A
+//! service that reads an `offline only` view has no online copy to read: it is not served, and
+//! says why.
 
 use super::retention::Retention;
 use crate::compile::online::{OnlineError, service_lookup};
@@ -43,6 +45,8 @@ pub struct ServedService {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     services: BTreeMap<String, ServedService>,
+    /// The services that read an `offline only` view, with why they are not served.
+    not_served: BTreeMap<String, String>,
     /// The online table of every view some service reads, by view name: what the deployed
     /// tables are checked against at start-up.
     layouts: BTreeMap<String, ViewLayout>,
@@ -51,7 +55,19 @@ pub struct Catalog {
 impl Catalog {
     pub fn new(plan: &Plan) -> Result<Catalog, OnlineError> {
         let mut services = BTreeMap::new();
+        let mut not_served = BTreeMap::new();
         for service in &plan.services {
+            let offline = plan.offline_only_views(service);
+            if let Some(view) = offline.first().and_then(|v| plan.view(v)) {
+                not_served.insert(
+                    service.name.clone(),
+                    format!(
+                        "service `{}` is not served: it reads `{}`, which is `offline only` ({}); it builds training sets only",
+                        service.name, view.name, view.location
+                    ),
+                );
+                continue;
+            }
             services.insert(service.name.clone(), served(plan, service)?);
         }
         let mut layouts = BTreeMap::new();
@@ -60,7 +76,21 @@ impl Catalog {
                 layouts.insert(view.name.clone(), view_layout(plan, plan_view)?);
             }
         }
-        Ok(Catalog { services, layouts })
+        Ok(Catalog {
+            services,
+            not_served,
+            layouts,
+        })
+    }
+
+    /// Why the service `name` is declared but not served (it reads an `offline only` view).
+    pub fn why_not_served(&self, name: &str) -> Option<&str> {
+        self.not_served.get(name).map(String::as_str)
+    }
+
+    /// Every declared service that is not served, with why.
+    pub fn not_served(&self) -> impl Iterator<Item = &str> {
+        self.not_served.values().map(String::as_str)
     }
 
     pub fn get(&self, name: &str) -> Option<&ServedService> {

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     Forbidden,
     /// No service of that name (404).
     UnknownService,
+    /// A service that reads an `offline only` view: training sets only (404).
+    NotServed,
     /// No such route (404).
     NotFound,
     /// The route exists, the method does not (405).
@@ -52,6 +54,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::UnknownService => "unknown_service",
+            ErrorCode::NotServed => "not_served",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::StoreUnavailable => "store_unavailable",
@@ -70,7 +73,9 @@ impl ErrorCode {
             ErrorCode::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-            ErrorCode::UnknownService | ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::UnknownService | ErrorCode::NotServed | ErrorCode::NotFound => {
+                StatusCode::NOT_FOUND
+            }
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::StoreError => StatusCode::INTERNAL_SERVER_ERROR,

@@ -76,14 +76,17 @@ async fn answer_service(
         Err(_) => "",
     };
     let Some(service) = shared.catalog.get(name) else {
-        let error = ApiError::new(
-            ErrorCode::UnknownService,
-            format!(
-                "no service named `{name}`{} (served: {})",
-                did_you_mean(name, shared.catalog.names()),
-                shared.catalog.names().collect::<Vec<_>>().join(", ")
+        let error = match shared.catalog.why_not_served(name) {
+            Some(why) => ApiError::new(ErrorCode::NotServed, why),
+            None => ApiError::new(
+                ErrorCode::UnknownService,
+                format!(
+                    "no service named `{name}`{} (served: {})",
+                    did_you_mean(name, shared.catalog.names()),
+                    shared.catalog.names().collect::<Vec<_>>().join(", ")
+                ),
             ),
-        );
+        };
         let response = error.into_response();
         shared.metrics.record(
             UNKNOWN_SERVICE,

@@ -11,6 +11,7 @@
 //! - the `online` clause as in [`online`];
 //! - a view has at least one feature (E0216).
 
+mod freshness;
 mod graph;
 mod keys;
 mod online;
@@ -135,6 +136,7 @@ pub(crate) fn lower_view(cx: &mut Cx, env: &Env, decl: &FeaturesDecl) -> ViewInf
             Some(InputKind::Table) => Input::Table(decl.from.name.clone()),
             _ => Input::Source(decl.from.name.clone()),
         },
+        freshness: freshness::lower(cx, decl, input, window_of(&kind)),
         kind,
         features: plan_features,
         online,
@@ -145,6 +147,13 @@ pub(crate) fn lower_view(cx: &mut Cx, env: &Env, decl: &FeaturesDecl) -> ViewInf
         poisoned,
         keys_known: entity.is_some(),
         online_span,
+    }
+}
+
+fn window_of(kind: &ViewKind) -> Option<&plan::Window> {
+    match kind {
+        ViewKind::Windowed { window } => Some(window),
+        ViewKind::Table { .. } => None,
     }
 }
 

@@ -6,9 +6,10 @@ use super::grammar::Rule;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{
-    Clause, Decl, DurationLit, EntityDecl, FeatureDecl, FeaturesDecl, FieldDecl, Ident,
-    IncludeItem, IncludeRole, IncludeTarget, OnlineDecl, ServiceDecl, ServiceItem, SourceDecl,
-    TableDecl, TypeExpr, TypeExprKind, ViewItem, WindowExpr, WindowExprKind,
+    CadenceDecl, Clause, Decl, DurationLit, EntityDecl, FeatureDecl, FeaturesDecl, FieldDecl,
+    Ident, IncludeItem, IncludeRole, IncludeTarget, OnlineDecl, RefreshDecl, ServiceDecl,
+    ServiceItem, SourceDecl, TableDecl, TypeExpr, TypeExprKind, ViewItem, WindowExpr,
+    WindowExprKind,
 };
 use crate::types::{MICROS_PER_DAY, MICROS_PER_HOUR};
 use pest::iterators::Pair;
@@ -158,7 +159,11 @@ impl Builder<'_> {
             }
             open_clause = matches!(
                 item.as_rule(),
-                Rule::window_item | Rule::ttl_item | Rule::online_item
+                Rule::window_item
+                    | Rule::ttl_item
+                    | Rule::online_item
+                    | Rule::refresh_item
+                    | Rule::offline_item
             )
             .then_some((item.as_rule(), span, false));
             if let Some(item) = self.view_item(item)? {
@@ -196,6 +201,26 @@ impl Builder<'_> {
                 retain: child(&pair, Rule::duration).and_then(|p| self.duration(&p).ok()),
                 span,
             }),
+            Rule::refresh_item => {
+                let refresh = match child(&pair, Rule::cadence) {
+                    None => RefreshDecl::Continuous,
+                    Some(cadence) => {
+                        let cadence = match child(&cadence, Rule::duration) {
+                            Some(d) => match self.duration(&d) {
+                                Ok(duration) => CadenceDecl::Interval(duration),
+                                Err(_) => return Some(None),
+                            },
+                            None => CadenceDecl::Cron(self.quoted(&child(&cadence, Rule::quoted)?)),
+                        };
+                        RefreshDecl::Every {
+                            snapshot: child(&pair, Rule::kw_snapshot).is_some(),
+                            cadence,
+                        }
+                    }
+                };
+                ViewItem::Refresh { refresh, span }
+            }
+            Rule::offline_item => ViewItem::OfflineOnly { span },
             Rule::feature_def => ViewItem::Feature(self.feature_def(pair)?),
             Rule::bare_feature => ViewItem::Feature(FeatureDecl {
                 name: self.name(&child(&pair, Rule::ident)?),
@@ -363,6 +388,11 @@ fn word_after_clause(kind: Rule, word: &str, span: Span) -> Diagnostic {
             "window tumbling(SIZE) | sliding(SIZE, SLIDE) | rolling(SIZE[, hop HOP]) | lifetime",
         ),
         Rule::ttl_item => ("ttl", "ttl DURATION"),
+        Rule::refresh_item => (
+            "refresh",
+            "refresh continuous | every CADENCE | snapshot every CADENCE",
+        ),
+        Rule::offline_item => ("offline", "offline only"),
         _ => ("online", "online postgres [\"TABLE\"] [retain DURATION]"),
     };
     Diagnostic::error(

@@ -137,8 +137,10 @@ impl FailedDecl<'_> {
         match scan::token_at(self.text, self.start).text {
             "entity" => &["key"],
             "source" | "table" => CLAUSE_KEYWORDS,
-            "features" => &["window", "ttl", "online", "where", "over"],
-            "service" => &["include"],
+            "features" => &[
+                "window", "ttl", "online", "refresh", "offline", "where", "over",
+            ],
+            "service" => &["include", "request"],
             _ => &DECL_KEYWORDS,
         }
     }
@@ -334,13 +336,16 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
         | Rule::batch_clause
         | Rule::stream_clause
         | Rule::settle_clause => CLAUSE_KEYWORDS,
-        Rule::view_item | Rule::window_item | Rule::ttl_item | Rule::online_item => {
-            &["window", "ttl", "online"]
-        }
+        Rule::view_item
+        | Rule::window_item
+        | Rule::ttl_item
+        | Rule::online_item
+        | Rule::refresh_item
+        | Rule::offline_item => &["window", "ttl", "online", "refresh", "offline"],
         Rule::window | Rule::tumbling | Rule::sliding | Rule::rolling | Rule::lifetime => {
             WINDOW_KEYWORDS
         }
-        Rule::service_item | Rule::include_item => &["include"],
+        Rule::service_item | Rule::include_item => &["include", "request"],
         Rule::entity_key => &["key"],
         Rule::filter => &["where"],
         Rule::over => &["over"],
@@ -385,6 +390,12 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
         Rule::kw_ttl => &["ttl"],
         Rule::kw_online => &["online"],
         Rule::kw_retain => &["retain"],
+        Rule::kw_refresh => &["refresh"],
+        Rule::kw_continuous => &["continuous"],
+        Rule::kw_snapshot => &["snapshot"],
+        Rule::kw_every => &["every"],
+        Rule::kw_offline => &["offline"],
+        Rule::kw_only => &["only"],
         Rule::kw_tumbling => &["tumbling"],
         Rule::kw_sliding => &["sliding"],
         Rule::kw_rolling => &["rolling"],
@@ -428,6 +439,15 @@ fn describe(rule: Rule) -> Expected {
         Rule::window_item | Rule::kw_window => Phrase("`window`"),
         Rule::ttl_item | Rule::kw_ttl => Phrase("`ttl`"),
         Rule::online_item | Rule::kw_online => Phrase("`online`"),
+        Rule::refresh_item | Rule::kw_refresh => Phrase("`refresh`"),
+        Rule::kw_continuous | Rule::kw_snapshot | Rule::kw_every => {
+            Phrase("`continuous`, `every CADENCE` or `snapshot every CADENCE`")
+        }
+        Rule::cadence => {
+            Phrase("a cadence (a duration such as `5m`, or a cron expression in quotes)")
+        }
+        Rule::offline_item | Rule::kw_offline => Phrase("`offline only`"),
+        Rule::kw_only => Phrase("`only`"),
         Rule::filter | Rule::kw_where => Phrase("`where`"),
         Rule::over | Rule::kw_over => Phrase("`over`"),
         Rule::window | Rule::tumbling | Rule::sliding | Rule::rolling | Rule::lifetime => Phrase(
