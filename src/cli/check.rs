@@ -10,13 +10,18 @@ pub fn run(paths: &[PathBuf], format: Format) -> Result<(), Failure> {
         Format::Human => {
             let features: usize = plan.views.iter().map(|v| v.features.len()).sum();
             eprintln!(
-                "featc: ok: {} files, {} views, {} features, {} services",
-                project.sources.files().count(),
-                plan.views.len(),
-                features,
-                plan.services.len()
+                "featc: ok: {}, {}, {}, {}",
+                counted(project.sources.files().count(), "file"),
+                counted(plan.views.len(), "view"),
+                counted(features, "feature"),
+                counted(plan.services.len(), "service")
             );
         }
     }
     Ok(())
+}
+
+/// `1 service`, `2 services`.
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }

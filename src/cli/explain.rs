@@ -1,6 +1,7 @@
-//! `featc explain PATHS [--view V | --service S]`: the logical plan, readable.
+//! `featc explain PATHS [--view V | --service S] [--format json|mermaid]`: the logical plan,
+//! readable, as JSON, or drawn as a Mermaid flowchart.
 
-use super::{Failure, Format, report};
+use super::{ExplainFormat, Failure, Format, report};
 use crate::plan::display::{Only, explain};
 use crate::plan::{Plan, Service, View};
 use std::path::PathBuf;
@@ -9,17 +10,23 @@ pub fn run(
     paths: &[PathBuf],
     view: Option<&str>,
     service: Option<&str>,
-    format: Format,
+    format: ExplainFormat,
 ) -> Result<(), Failure> {
-    let (_, plan) = report::load_plan(paths, format)?;
+    let diagnostics = match format {
+        ExplainFormat::Json => Format::Json,
+        ExplainFormat::Human | ExplainFormat::Mermaid => Format::Human,
+    };
+    let (_, plan) = report::load_plan(paths, diagnostics)?;
     let only = match (view, service) {
         (Some(v), _) => Some(Only::View(find_view(&plan, v)?)),
         (_, Some(s)) => Some(Only::Service(find_service(&plan, s)?)),
         _ => None,
     };
     match format {
-        Format::Human => print!("{}", explain(&plan, only)),
-        Format::Json => {
+        ExplainFormat::Human => print!("{}", explain(&plan, only)),
+        // the picture is of the whole project: a view or service alone has no neighbours
+        ExplainFormat::Mermaid => print!("{}", crate::plan::mermaid::flowchart(&plan)),
+        ExplainFormat::Json => {
             let json = match only {
                 Some(Only::View(v)) => serde_json::to_string_pretty(v),
                 Some(Only::Service(s)) => serde_json::to_string_pretty(s),

@@ -34,6 +34,18 @@ pub enum Format {
     Json,
 }
 
+/// How `featc explain` prints the plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// One node per line.
+    #[default]
+    Human,
+    /// The plan as `plan.json` holds it.
+    Json,
+    /// A Mermaid flowchart of the whole project (GitHub renders it in Markdown).
+    Mermaid,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Parse and type-check a project; report every error.
@@ -67,9 +79,10 @@ pub enum Command {
         /// Only this service.
         #[arg(long)]
         service: Option<String>,
-        /// `json` prints the plan as compile writes it to plan.json.
+        /// `json` prints the plan as compile writes it to plan.json; `mermaid` draws the
+        /// project (inputs, views with their freshness, services) as a Mermaid flowchart.
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: ExplainFormat,
     },
     /// Run a view's batch job on DataFusion; Parquet under DIR/<view>/.
     Materialize {

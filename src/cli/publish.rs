@@ -88,6 +88,21 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
             view.name,
             time_text(now),
         );
+        if c.merged == 0 {
+            // everything read was dropped: exit 0 would let a backfill job report success
+            return Err(common::fail(format!(
+                "nothing was published to `{}`: all {} events read were older than its online store keeps",
+                view.name, c.expired
+            )));
+        }
+    }
+    if c.merged + c.expired == 0 {
+        eprintln!(
+            "warning: `{}` read no event before {}: its online table holds nothing yet
+  = help: check --source and --until (the inputs the view reads, and up to when)",
+            view.name,
+            time_text(until)
+        );
     }
     eprintln!(
         "featc: published `{}` from events before {}; start the stream with --from-time {}",

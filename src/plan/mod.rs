@@ -8,6 +8,7 @@ pub mod display;
 pub mod eval;
 pub mod expr;
 pub mod fingerprint;
+pub mod mermaid;
 pub mod naming;
 pub mod window;
 

@@ -360,3 +360,43 @@ fn an_offline_only_view_gets_no_online_copy() {
         );
     }
 }
+
+/// `featc explain --format mermaid` draws the project, and the recommender's README shows
+/// exactly what it draws (so the picture cannot go stale).
+#[test]
+fn the_mermaid_picture_is_the_one_in_the_readme() {
+    let out = featc(&["explain", "examples/recommender", "--format", "mermaid"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let drawn = String::from_utf8(out.stdout).expect("utf-8");
+    for part in [
+        "flowchart LR\n",
+        "source_interactions[(\"source interactions<br/>csv data/interactions.csv<br/>kafka store-interactions\")]",
+        "view_session_state[\"session_state on user<br/>tumbling(1m)<br/>refresh continuous\"]",
+        "view_item_catalog_features[\"item_catalog_features on item<br/>row in force<br/>refresh every #quot;0 * * * *#quot;\"]",
+        "class view_user_spend_history offline",
+        "view_user_spend_history --> service_spend_forecast",
+    ] {
+        assert!(drawn.contains(part), "missing {part:?} in\n{drawn}");
+    }
+    let readme =
+        std::fs::read_to_string(repo().join("examples/recommender/README.md")).expect("the README");
+    let shown = readme
+        .split("```mermaid\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a mermaid block in the README");
+    assert_eq!(
+        shown, drawn,
+        "examples/recommender/README.md shows an old picture"
+    );
+
+    let out = featc(&["explain", "examples/fraud", "--format", "mermaid"]);
+    let drawn = String::from_utf8(out.stdout).expect("utf-8");
+    for part in [
+        "source_transfers -->|\"sender_id\"| view_account_outflow",
+        "view_account_outflow -->|\"receiver_id\"| service_transfer_scoring",
+        "service_fraud_scoring{{\"service fraud_scoring<br/>request amount\"}}",
+    ] {
+        assert!(drawn.contains(part), "missing {part:?} in\n{drawn}");
+    }
+}

@@ -208,7 +208,8 @@ fn an_unaligned_until_is_refused_with_an_aligned_suggestion() {
 }
 
 /// History older than the online retention as of now is not loaded, and `publish` says so
-/// (with the counts and the fix) instead of exiting 0 in silence.
+/// (with the counts and the fix) instead of exiting 0 in silence: when nothing at all was
+/// loaded, it fails, so a backfill job cannot report success.
 #[tokio::test]
 async fn publishing_history_older_than_the_retention_warns() {
     with_db(|db: Arc<TestDb>| async move {
@@ -224,10 +225,14 @@ async fn publishing_history_older_than_the_retention_warns() {
             .output()
             .expect("featc runs");
         let stderr = String::from_utf8_lossy(&run.stderr);
-        assert!(run.status.success(), "{stderr}");
+        assert_eq!(run.status.code(), Some(1), "{stderr}");
         let expired = format!("{} of {} events are older", events.len(), events.len());
         assert!(
             stderr.contains("warning: ") && stderr.contains(&expired) && stderr.contains("--now"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("error: nothing was published to `every_kind`"),
             "{stderr}"
         );
         let _ = std::fs::remove_dir_all(&dir);
