@@ -10,12 +10,11 @@
 use super::online_table::{ColumnRole, view_layout};
 use crate::agg::AggFunc;
 use crate::plan::{Expr, Field, Input, Plan, StreamFormat, View, ViewKind, Window};
-use crate::source::Location;
 use crate::types::{Micros, Type};
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a field's meaning changes.
-pub const PROGRAM_VERSION: u32 = 2;
+pub const PROGRAM_VERSION: u32 = 3;
 
 /// The plan does not describe a view the stream can run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,7 +107,7 @@ fn look_back(window: &Window) -> Option<Micros> {
 }
 
 /// One view's program as `featc compile` writes it (`stream/<view>.json`): the view, its
-/// input, and where it was declared.
+/// input, and the file that declares it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StreamProgram {
     pub program_version: u32,
@@ -117,7 +116,9 @@ pub struct StreamProgram {
     pub entity: String,
     /// The online table the states are merged into.
     pub online_table: String,
-    pub location: Location,
+    /// The file that declares the view (by name, not line: adding a line above a view must
+    /// not change its program).
+    pub declared_in: String,
 }
 
 /// The program of `view`.
@@ -167,7 +168,7 @@ pub fn view_program(plan: &Plan, view: &View) -> Result<StreamProgram, ProgramEr
         },
         entity: view.entity.clone(),
         online_table: view.online.table.clone(),
-        location: view.location.clone(),
+        declared_in: view.location.file.clone(),
     })
 }
 
