@@ -322,3 +322,101 @@ service recommend {{
     assert_eq!(service.outputs[3].ty, ColumnType::nullable(Type::Float));
     assert_eq!(service.outputs[4].ty, ColumnType::required(Type::Bool));
 }
+
+#[test]
+fn roles_and_request_inputs_lower_to_distinct_reads_and_columns() {
+    let plan = plan(&[(
+        "p.feat",
+        r#"
+entity account { key account_id: string }
+source transfers {
+  schema {
+    sender_id:   string
+    receiver_id: string
+    amount:      float
+    at:          timestamp
+  }
+  event_time at
+}
+features outflow on account(sender_id) from transfers {
+  window rolling(1d)
+  sent_1d = sum(amount)
+  refresh every 1h
+}
+service scoring {
+  request amount: float, note: string?
+  include outflow.* on account(sender_id) as sender
+  include outflow.sent_1d on account(receiver_id) as receiver_sent
+  include outflow.* on account(account_id) as own
+  share = request.amount / nullif(sender_sent_1d, 0)
+}
+"#,
+    )]);
+    let service = plan.service("scoring").expect("the service");
+    let keys: Vec<&str> = service.keys.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(keys, ["sender_id", "receiver_id", "account_id"]);
+    // `on account(account_id)` is the view's own key: the plain read, not a role
+    assert_eq!(
+        service.views,
+        ["outflow(sender_id)", "outflow(receiver_id)", "outflow"]
+    );
+    let roles: Vec<(&str, &str, Vec<&str>)> = (service.roles.iter())
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.view.as_str(),
+                r.keys.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("outflow(sender_id)", "outflow", vec!["sender_id"]),
+            ("outflow(receiver_id)", "outflow", vec!["receiver_id"]),
+        ]
+    );
+    let outputs: Vec<(&str, String)> = (service.outputs.iter())
+        .map(|o| {
+            let def = match &o.def {
+                OutputDef::Feature { view, feature } => format!("{view}.{feature}"),
+                OutputDef::Derived { .. } => "derived".to_string(),
+            };
+            (o.name.as_str(), def)
+        })
+        .collect();
+    assert_eq!(
+        outputs,
+        [
+            ("sender_sent_1d", "outflow(sender_id).sent_1d".to_string()),
+            ("receiver_sent", "outflow(receiver_id).sent_1d".to_string()),
+            ("own_sent_1d", "outflow.sent_1d".to_string()),
+            ("share", "derived".to_string()),
+        ]
+    );
+    let request: Vec<(&str, String)> = (service.request.iter())
+        .map(|f| (f.name.as_str(), f.ty.to_string()))
+        .collect();
+    assert_eq!(
+        request,
+        [
+            ("amount", "float".to_string()),
+            ("note", "string?".to_string())
+        ]
+    );
+    // the same feature under two roles: two fingerprints
+    let fingerprint = |name: &str| {
+        (service.outputs.iter())
+            .find(|o| o.name == name)
+            .map(|o| o.fingerprint.clone())
+            .expect("an output")
+    };
+    assert_ne!(fingerprint("sender_sent_1d"), fingerprint("receiver_sent"));
+    assert_ne!(fingerprint("sender_sent_1d"), fingerprint("own_sent_1d"));
+    assert_eq!(
+        view(&plan, "outflow").freshness,
+        crate::plan::Freshness::Every {
+            cadence: crate::plan::Cadence::Interval(MICROS_PER_HOUR)
+        }
+    );
+}
