@@ -12,8 +12,8 @@
 
 use super::metrics::StreamMetrics;
 use super::operator::{Message as OperatorMessage, Operator};
-use crate::runtime::store::MicroBatch;
 use crate::runtime::store::{CommitError, StateStore, StoredOffset};
+use crate::runtime::store::{Counts, MicroBatch};
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{
@@ -411,8 +411,24 @@ impl<S: StateStore> Session<'_, S> {
     }
 }
 
+/// A micro-batch that read messages and merged none of them, because they were late or
+/// undecodable: said loudly, since a stream replaying old history without `--now` would
+/// otherwise run on while loading nothing.
+fn nothing_merged(counts: &Counts) -> Option<String> {
+    if counts.merged > 0 || counts.late + counts.dead_letters == 0 {
+        return None;
+    }
+    Some(format!(
+        "warning: none of the {} messages of this micro-batch was merged: {} older than the online store keeps (in featc_late_events), {} dead letters (in featc_dead_letters)\n  = help: replaying old history? pass --now at the end of the data, or load it with `featc publish`",
+        counts.messages, counts.late, counts.dead_letters
+    ))
+}
+
 fn log_batch(batch: &MicroBatch, took: Duration) {
     let c = &batch.counts;
+    if let Some(warning) = nothing_merged(c) {
+        eprintln!("{warning}");
+    }
     let watermarks: serde_json::Map<String, serde_json::Value> = batch
         .watermarks
         .iter()
@@ -434,4 +450,36 @@ fn log_batch(batch: &MicroBatch, took: Duration) {
             "watermark_us": watermarks,
         })
     );
+}
+
+#[cfg(test)]
+mod nothing_merged_tests {
+    use super::{Counts, nothing_merged};
+
+    #[test]
+    fn a_batch_that_merged_nothing_it_read_is_said_loudly() {
+        let late = Counts {
+            messages: 7,
+            late: 5,
+            dead_letters: 2,
+            ..Counts::default()
+        };
+        let warning = nothing_merged(&late).expect("a warning");
+        assert!(
+            warning.starts_with("warning: none of the 7 messages")
+                && warning.contains("5 older than")
+                && warning.contains("2 dead letters")
+                && warning.contains("--now"),
+            "{warning}"
+        );
+        let some_merged = Counts { merged: 1, ..late };
+        assert_eq!(nothing_merged(&some_merged), None);
+        // an idle batch (nothing read, or only redelivered messages) is not a warning
+        let idle = Counts {
+            messages: 3,
+            redelivered: 3,
+            ..Counts::default()
+        };
+        assert_eq!(nothing_merged(&idle), None);
+    }
 }
