@@ -35,6 +35,7 @@ pub struct Args {
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// `human`: a readable report; `json`: the report as one JSON document.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
     /// Late data: rows this long before what the online state should have held that had

@@ -53,11 +53,13 @@ pub enum Command {
         /// `.feat` files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// `human` renders diagnostics with source excerpts; `json` prints them as one document.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
     /// Write every artifact (SQL, DDL, stream specs, plan, manifest) into DIR.
     Compile {
+        /// `.feat` files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// The output directory.
@@ -66,11 +68,13 @@ pub enum Command {
         /// Write nothing; exit 1 if DIR is not exactly what compile would write.
         #[arg(long)]
         check: bool,
+        /// `human` renders diagnostics with source excerpts; `json` prints them as one document.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
     /// Print the logical plan, one node per line.
     Explain {
+        /// `.feat` files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Only this feature view.
@@ -86,8 +90,10 @@ pub enum Command {
     },
     /// Run a view's batch job on DataFusion; Parquet under DIR/<view>/.
     Materialize {
+        /// `.feat` files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// The feature view to materialize.
         #[arg(long)]
         view: String,
         /// The output directory (the view's rows go to DIR/<view>/part-0.parquet).
@@ -106,11 +112,13 @@ pub enum Command {
     },
     /// A point-in-time-correct training set for a service (docs/batch.md#training-sets-offlineservicetrainingsql); Parquet out.
     TrainingSet {
+        /// `.feat` files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// The service whose outputs the training set holds.
         #[arg(long)]
         service: String,
-        /// Parquet or CSV: the service's key columns and a timestamp column.
+        /// Parquet or CSV: the service's key columns (and request inputs) and a timestamp column.
         #[arg(long)]
         labels: PathBuf,
         /// The labels' timestamp column: features are computed as of this time.
@@ -119,11 +127,14 @@ pub enum Command {
         /// The output Parquet file.
         #[arg(long)]
         out: PathBuf,
+        /// Read a source or table from LOCATION (file, directory or glob) instead of its
+        /// `batch` location.
         #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = common::parse_source_override)]
         sources: Vec<(String, String)>,
     },
     /// Serve the services' feature vectors over HTTP from the online tables.
     Serve {
+        /// `.feat` files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// The online store, e.g. postgres://user@host:5432/db (a schema:
@@ -158,13 +169,17 @@ pub enum Command {
     Consistency(consistency::Args),
     /// Backfill a view's online table from its batch input (events before --until).
     Publish {
+        /// `.feat` files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// The feature view whose online table to fill.
         #[arg(long)]
         view: String,
         /// The online store, e.g. postgres://user@host/db.
         #[arg(long)]
         postgres: String,
+        /// Read a source or table from LOCATION (file, directory or glob) instead of its
+        /// `batch` location.
         #[arg(long = "source", value_name = "NAME=LOCATION", value_parser = common::parse_source_override)]
         sources: Vec<(String, String)>,
         /// Publish the events before this RFC 3339 time (a multiple of the view's tile
@@ -178,6 +193,7 @@ pub enum Command {
     },
     /// Consume Kafka and merge the views' partial states into Postgres, exactly once.
     Stream {
+        /// `.feat` files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// The views to keep fresh (repeat the option for several).
@@ -186,6 +202,8 @@ pub enum Command {
         /// Kafka bootstrap servers, host:port[,host:port...].
         #[arg(long)]
         brokers: String,
+        /// The online store, e.g. postgres://user@host/db (a schema:
+        /// ?options=-c%20search_path%3DNAME).
         #[arg(long)]
         postgres: String,
         /// The consumer group (default: `featc:` and the sorted view names). Processes in one
@@ -338,4 +356,31 @@ pub fn main() -> ExitCode {
 pub enum Failure {
     User,
     Usage(String),
+}
+
+#[cfg(test)]
+mod help_tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every argument of every command says what it is in `--help`.
+    #[test]
+    fn every_argument_has_help() {
+        let cli = Cli::command();
+        let mut missing = Vec::new();
+        for command in cli.get_subcommands() {
+            assert!(
+                command.get_about().is_some(),
+                "`featc {}` has no description",
+                command.get_name()
+            );
+            for arg in command.get_arguments() {
+                let generated = matches!(arg.get_id().as_str(), "help" | "version");
+                if !generated && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("featc {} {}", command.get_name(), arg.get_id()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
 }
