@@ -228,6 +228,13 @@ pub enum Command {
         /// A librdkafka consumer property (security, timeouts), KEY=VALUE.
         #[arg(long = "kafka-property", value_name = "KEY=VALUE", value_parser = stream::parse_property)]
         kafka_properties: Vec<(String, String)>,
+        /// How many seconds to wait at start-up for the views' topics to exist before exiting
+        /// with an error that names them.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        topic_wait: u64,
+        /// Wait for the topics as long as it takes (a deployment that starts before them).
+        #[arg(long, conflicts_with = "topic_wait")]
+        wait_for_topics: bool,
     },
 }
 
@@ -327,6 +334,8 @@ pub fn main() -> ExitCode {
             batch_messages,
             batch_ms,
             kafka_properties,
+            topic_wait,
+            wait_for_topics,
         } => stream::run(stream::Args {
             paths: &paths,
             views: &views,
@@ -339,6 +348,7 @@ pub fn main() -> ExitCode {
             batch_messages,
             batch_ms,
             kafka_properties: &kafka_properties,
+            topic_wait: (!wait_for_topics).then(|| std::time::Duration::from_secs(topic_wait)),
         }),
     };
     match outcome {

@@ -32,6 +32,8 @@ pub struct Args<'a> {
     pub batch_ms: u64,
     /// librdkafka properties, `key=value`.
     pub kafka_properties: &'a [(String, String)],
+    /// `None`: wait for the topics as long as it takes.
+    pub topic_wait: Option<Duration>,
 }
 
 /// `KEY=VALUE`, as given to `--kafka-property`.
@@ -99,6 +101,7 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
         max_messages: args.batch_messages.max(1),
         max_wait: Duration::from_millis(args.batch_ms.max(1)),
         properties: args.kafka_properties.to_vec(),
+        topic_wait: args.topic_wait,
     };
     common::block_on(async {
         let metrics = Arc::new(StreamMetrics::default());

@@ -138,3 +138,38 @@ async fn the_stream_command_consumes_serves_metrics_and_stops_cleanly_on_sigterm
     drop(producer);
     drop(cluster);
 }
+
+/// A topic that does not exist: after `--topic-wait`, the command exits 1 naming the topic and
+/// how to create it (instead of waiting forever behind one `kafka_error` line).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_topic_is_named_with_the_fix_after_a_bounded_wait() {
+    let cluster = MockCluster::new(1).expect("a mock cluster");
+    let bootstrap = cluster.bootstrap_servers();
+    let (_, dir) = example::example("user_activity");
+    with_db(move |db: Arc<TestDb>| async move {
+        let started = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_featc"))
+            .arg("stream")
+            .arg(&dir)
+            .args(["--view", "user_activity", "--brokers", &bootstrap])
+            .args(["--postgres", &db.url, "--now", NOW, "--topic-wait", "1"])
+            .output()
+            .expect("featc stream runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "the topic `{TOPIC}` does not exist on {bootstrap}"
+            )) && stderr.contains(&format!("--create --topic {TOPIC}"))
+                && stderr.contains("--wait-for-topics"),
+            "{stderr}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "it gave up after {:?}",
+            started.elapsed()
+        );
+    })
+    .await;
+    drop(cluster);
+}

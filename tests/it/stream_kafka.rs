@@ -72,6 +72,7 @@ fn config(bootstrap: &str) -> KafkaConfig {
             ("session.timeout.ms".into(), "6000".into()),
             ("heartbeat.interval.ms".into(), "500".into()),
         ],
+        topic_wait: Some(Duration::from_secs(30)),
     }
 }
 

@@ -37,6 +37,9 @@ pub struct KafkaConfig {
     pub max_wait: Duration,
     /// More librdkafka properties (`key`, `value`).
     pub properties: Vec<(String, String)>,
+    /// How long to wait at start-up for the views' topics to exist before giving up with an
+    /// error that names them (`None`: wait as long as it takes).
+    pub topic_wait: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +50,79 @@ pub enum StreamError {
     Store(String),
     #[error("the views read no Kafka topic")]
     NoTopics,
+    #[error(
+        "the topic{} {} {} not exist on {brokers} (waited {waited:?})\n  = help: create {} (e.g. `kafka-topics.sh --bootstrap-server {brokers} --create --topic {} --partitions 3`), or pass --wait-for-topics to wait until {} exist{}",
+        if topics.len() == 1 { "" } else { "s" },
+        topics.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
+        if topics.len() == 1 { "does" } else { "do" },
+        if topics.len() == 1 { "it" } else { "them" },
+        topics[0],
+        if topics.len() == 1 { "it" } else { "they" },
+        if topics.len() == 1 { "s" } else { "" }
+    )]
+    MissingTopics {
+        topics: Vec<String>,
+        brokers: String,
+        waited: Duration,
+    },
+}
+
+/// The topics of `topics` the brokers do not have, by metadata (a separate, short-lived
+/// client: the metadata call blocks).
+async fn missing_topics(
+    client: &ClientConfig,
+    topics: &[String],
+) -> Result<Vec<String>, StreamError> {
+    let probe: BaseConsumer = client.create()?;
+    let topics = topics.to_vec();
+    let missing = tokio::task::spawn_blocking(move || {
+        let mut missing = Vec::new();
+        for topic in topics {
+            let metadata = probe.fetch_metadata(Some(&topic), Duration::from_secs(10))?;
+            let exists = metadata
+                .topics()
+                .iter()
+                .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty());
+            if !exists {
+                missing.push(topic);
+            }
+        }
+        Ok::<_, KafkaError>(missing)
+    })
+    .await
+    .map_err(|e| StreamError::Store(format!("the topic check stopped: {e}")))??;
+    Ok(missing)
+}
+
+/// Waits for every topic of `topics` to exist, up to `wait` (`None`: for ever), saying once
+/// which are missing.
+async fn await_topics(
+    client: &ClientConfig,
+    topics: &[String],
+    brokers: &str,
+    wait: Option<Duration>,
+) -> Result<(), StreamError> {
+    let started = tokio::time::Instant::now();
+    let mut said = false;
+    loop {
+        let missing = missing_topics(client, topics).await?;
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let waited = started.elapsed();
+        if wait.is_some_and(|w| waited >= w) {
+            return Err(StreamError::MissingTopics {
+                topics: missing,
+                brokers: brokers.to_string(),
+                waited,
+            });
+        }
+        if !said {
+            log("waiting_for_topics", &missing.join(", "));
+            said = true;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 type TopicPartition = (String, i32);
@@ -183,6 +259,7 @@ pub async fn run<S: StateStore>(
     for (key, value) in &config.properties {
         client.set(key, value);
     }
+    await_topics(&client, &topics, &config.brokers, config.topic_wait).await?;
     let consumer: StreamConsumer<Context> = client.create_with_context(Context {
         shared: shared.clone(),
     })?;
