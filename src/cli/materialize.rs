@@ -1,9 +1,11 @@
 //! `featc materialize PATHS --view V --out DIR [--source NAME=LOCATION]... [--from T] [--to T]`:
 //! runs the view's batch statement on DataFusion and writes Parquet under `DIR/V/`.
 //!
-//! `--from`/`--to` keep the rows whose span lies inside `[from, to)`: windows with
-//! `from ≤ window_start` and `window_end ≤ to`; tiles with `from ≤ tile_start` and
-//! `tile_start + tile_us ≤ to`; table rows with `from ≤ valid_from < to`.
+//! `--from`/`--to` keep the rows a run over `[from, to)` owns: windows whose `window_end`,
+//! tiles whose `tile_start`, table rows whose `valid_from` lies in it, so that consecutive
+//! ranges together equal one full run, row for row. Each run writes its own part file,
+//! `DIR/V/part-<from>-<to>.parquet` (µs since the epoch, `start`/`end` when unbounded), and
+//! replaces only the parts whose ranges overlap its own.
 
 use super::common::{self, data_error};
 use super::{Failure, Format, report};
@@ -33,9 +35,18 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
         .map(common::parse_time)
         .transpose()
         .map_err(Failure::Usage)?;
+    if let (Some(from), Some(to)) = (from, to)
+        && from >= to
+    {
+        return Err(Failure::Usage(format!(
+            "--from must be before --to (the range is [from, to)), got {} and {}",
+            args.from.unwrap_or_default(),
+            args.to.unwrap_or_default()
+        )));
+    }
     let range = TimeRange { from, to };
     let dir = args.out.join(&view.name);
-    let file = dir.join("part-0.parquet");
+    let file = dir.join(part_name(range));
 
     let rows = common::block_on(async {
         let ctx = batch::session();
@@ -52,9 +63,11 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
             .await
             .map_err(|e| data_error("materialize failed", e))?;
         if dir.is_dir() {
-            // a view's directory holds exactly one run's output
+            // the parts of earlier runs over ranges that overlap this one are replaced by it
             for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                if entry.path().extension().is_some_and(|e| e == "parquet") {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let is_parquet = entry.path().extension().is_some_and(|e| e == "parquet");
+                if is_parquet && part_range(&name).is_none_or(|other| overlap(other, range)) {
                     let _ = std::fs::remove_file(entry.path());
                 }
             }
@@ -66,4 +79,78 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
     })??;
     eprintln!("featc: wrote {rows} rows to {}", file.display());
     Ok(())
+}
+
+/// `part-<from>-<to>.parquet`, bounds in µs since the epoch, `start`/`end` when open.
+fn part_name(range: TimeRange) -> String {
+    let bound = |b: Option<i64>, open: &str| b.map_or_else(|| open.to_string(), |t| t.to_string());
+    format!(
+        "part-{}-{}.parquet",
+        bound(range.from, "start"),
+        bound(range.to, "end")
+    )
+}
+
+/// The range a part file was written for (`None`: not a part this command names, e.g. the
+/// `part-0.parquet` of earlier versions, which held a whole run).
+fn part_range(name: &str) -> Option<TimeRange> {
+    let stem = name.strip_prefix("part-")?.strip_suffix(".parquet")?;
+    // a negative bound has its own `-`: split at the `-` that starts the second bound
+    let split = (1..stem.len())
+        .filter(|&i| stem.as_bytes()[i] == b'-')
+        .find(|&i| {
+            let (from, to) = (&stem[..i], &stem[i + 1..]);
+            (from == "start" || from.parse::<i64>().is_ok())
+                && (to == "end" || to.parse::<i64>().is_ok())
+        })?;
+    let parse = |text: &str, open: &str| -> Option<Option<i64>> {
+        if text == open {
+            Some(None)
+        } else {
+            text.parse().ok().map(Some)
+        }
+    };
+    Some(TimeRange {
+        from: parse(&stem[..split], "start")?,
+        to: parse(&stem[split + 1..], "end")?,
+    })
+}
+
+/// Whether two half-open ranges share an instant (open bounds reach infinitely far).
+fn overlap(a: TimeRange, b: TimeRange) -> bool {
+    let before = |end: Option<i64>, start: Option<i64>| match (end, start) {
+        (Some(end), Some(start)) => end <= start,
+        _ => false,
+    };
+    !before(a.to, b.from) && !before(b.to, a.from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(from: Option<i64>, to: Option<i64>) -> TimeRange {
+        TimeRange { from, to }
+    }
+
+    #[test]
+    fn part_names_round_trip_and_overlaps_are_half_open() {
+        for r in [
+            range(None, None),
+            range(Some(10), Some(20)),
+            range(Some(-20), Some(-10)),
+            range(None, Some(-5)),
+            range(Some(7), None),
+        ] {
+            assert_eq!(part_range(&part_name(r)), Some(r), "{}", part_name(r));
+        }
+        assert_eq!(part_range("part-0.parquet"), None);
+        assert!(!overlap(
+            range(Some(0), Some(10)),
+            range(Some(10), Some(20))
+        ));
+        assert!(overlap(range(Some(0), Some(11)), range(Some(10), Some(20))));
+        assert!(overlap(range(None, None), range(Some(10), Some(20))));
+        assert!(!overlap(range(None, Some(10)), range(Some(10), None)));
+    }
 }

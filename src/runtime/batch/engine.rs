@@ -8,10 +8,10 @@ use super::sweep;
 use crate::compile::batch::{BatchError, training_sql, view_sql};
 use crate::plan::{Plan, Service, View, ViewKind, Window, naming};
 use crate::types::Micros;
-use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::arrow::datatypes::Schema;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
-use datafusion::prelude::{Expr, SessionConfig, SessionContext, cast, col, lit};
+use datafusion::prelude::{Expr, SessionConfig, SessionContext, col, lit};
 use datafusion::scalar::ScalarValue;
 
 /// How windowed aggregates are computed.
@@ -55,9 +55,9 @@ pub fn session() -> SessionContext {
     session_context(SessionConfig::new().with_information_schema(false))
 }
 
-/// The rows of a materialization whose span lies inside `[from, to)` (either bound optional):
-/// windows with `from ≤ window_start` and `window_end ≤ to`; tiles with `from ≤ tile_start`
-/// and `tile_start + tile_us ≤ to`; table rows with `from ≤ valid_from < to`.
+/// The rows a materialization over `[from, to)` owns (either bound optional): windows whose
+/// `window_end`, tiles whose `tile_start`, table rows whose `valid_from` lies in the range.
+/// Consecutive ranges together hold exactly the rows of one unbounded run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TimeRange {
     pub from: Option<Micros>,
@@ -116,41 +116,26 @@ fn timestamp(micros: Micros) -> Expr {
     ))
 }
 
+/// Keeps the rows a run over `[from, to)` owns: each row is owned by the range that holds
+/// the time it is keyed at — a window's end (the time its value holds from), a tile's start,
+/// a table row's `valid_from` — so consecutive ranges share no row and miss none.
 fn restrict(
     mut df: DataFrame,
     view: &View,
     range: TimeRange,
 ) -> Result<DataFrame, DataFusionError> {
-    let (start, end) = match &view.kind {
+    let key = match &view.kind {
         ViewKind::Windowed {
             window: Window::Tumbling { .. } | Window::Sliding { .. },
-        } => (col(naming::WINDOW_START), col(naming::WINDOW_END)),
-        ViewKind::Windowed { .. } => (
-            col(naming::TILE_START),
-            col(naming::TILE_START), // tile ends are checked below with tile_us
-        ),
-        ViewKind::Table { .. } => (col(naming::VALID_FROM), col(naming::VALID_FROM)),
+        } => col(naming::WINDOW_END),
+        ViewKind::Windowed { .. } => col(naming::TILE_START),
+        ViewKind::Table { .. } => col(naming::VALID_FROM),
     };
-    let tiles = matches!(
-        &view.kind,
-        ViewKind::Windowed {
-            window: Window::Rolling { .. } | Window::Lifetime
-        }
-    );
     if let Some(from) = range.from {
-        df = df.filter(start.gt_eq(timestamp(from)))?;
+        df = df.filter(key.clone().gt_eq(timestamp(from)))?;
     }
     if let Some(to) = range.to {
-        let keep = if tiles {
-            // tile_start + tile_us ≤ to  ⇔  tile_start ≤ to − tile_us, in microseconds
-            (cast(col(naming::TILE_START), DataType::Int64) + col(naming::TILE_GRANULARITY))
-                .lt_eq(lit(to))
-        } else if matches!(view.kind, ViewKind::Table { .. }) {
-            end.lt(timestamp(to))
-        } else {
-            end.lt_eq(timestamp(to))
-        };
-        df = df.filter(keep)?;
+        df = df.filter(key.lt(timestamp(to)))?;
     }
     Ok(df)
 }
