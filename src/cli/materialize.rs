@@ -50,12 +50,16 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
 
     let rows = common::block_on(async {
         let ctx = batch::session();
-        let locations = inputs::register(
+        // only the input rows the range's windows, tiles or rows are made of
+        let reach = batch::reach(view, range);
+        let locations = inputs::register_between(
             &ctx,
             &plan,
             &project.root,
-            &[view.name.as_str()],
+            &view.name,
             &overrides,
+            reach.from,
+            reach.to,
         )
         .await
         .map_err(common::fail)?;

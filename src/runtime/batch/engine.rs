@@ -64,6 +64,28 @@ pub struct TimeRange {
     pub to: Option<Micros>,
 }
 
+/// The input times a materialization over `range` reads: what the rows it owns are made of.
+/// A window ending in `[from, to)` holds events from `from − size`; a tile starting in
+/// `[from, to)` holds events up to `to` plus its granularity; a table row is its own input.
+pub fn reach(view: &View, range: TimeRange) -> TimeRange {
+    match &view.kind {
+        ViewKind::Windowed {
+            window: Window::Tumbling { size } | Window::Sliding { size, .. },
+        } => TimeRange {
+            from: range.from.map(|t| t.saturating_sub(*size)),
+            to: range.to,
+        },
+        ViewKind::Windowed { .. } => {
+            let widest = view.ladder().first().copied().unwrap_or(0);
+            TimeRange {
+                from: range.from,
+                to: range.to.map(|t| t.saturating_add(widest)),
+            }
+        }
+        ViewKind::Table { .. } => range,
+    }
+}
+
 /// `view` materialized from the inputs registered in `ctx`.
 pub async fn materialize(
     ctx: &SessionContext,

@@ -67,6 +67,65 @@ pub async fn register_cut(
     overrides: &BTreeMap<String, String>,
     cuts: &Cuts,
 ) -> Result<Locations, InputError> {
+    let keep = |input: &Input| {
+        let name = input_name(input);
+        let cut = cuts.get(name)?;
+        let time = time_column(plan, input).unwrap_or_default();
+        Some(match cut {
+            Some(t) => col(Column::from_name(time)).lt_eq(timestamp(*t)),
+            None => lit(false),
+        })
+    };
+    register_kept(ctx, plan, root, views, overrides, &keep).await
+}
+
+/// Like [`register`] for one view, keeping only the input rows whose time (a source's event
+/// time; a table's `valid_from`) lies in `[from, to)`: what a `featc materialize` range
+/// reaches (see [`super::engine::reach`]).
+pub async fn register_between(
+    ctx: &SessionContext,
+    plan: &Plan,
+    root: &Path,
+    view: &str,
+    overrides: &BTreeMap<String, String>,
+    from: Option<Micros>,
+    to: Option<Micros>,
+) -> Result<Locations, InputError> {
+    let keep = |input: &Input| {
+        let time = match input {
+            Input::Source(name) => plan.source(name).map(|s| s.event_time.as_str()),
+            Input::Table(name) => plan.table(name).map(|t| t.valid_from.as_str()),
+        }?;
+        let time = || col(Column::from_name(time));
+        let bounds = [
+            from.map(|t| time().gt_eq(timestamp(t))),
+            to.map(|t| time().lt(timestamp(t))),
+        ];
+        bounds.into_iter().flatten().reduce(|a, b| a.and(b))
+    };
+    register_kept(ctx, plan, root, &[view], overrides, &keep).await
+}
+
+fn timestamp(t: Micros) -> datafusion::prelude::Expr {
+    lit(ScalarValue::TimestampMicrosecond(Some(t), Some(UTC.into())))
+}
+
+fn input_name(input: &Input) -> &str {
+    match input {
+        Input::Source(name) | Input::Table(name) => name,
+    }
+}
+
+/// Registers the inputs of `views`; an input for which `keep` gives a predicate is registered
+/// as the rows that satisfy it.
+async fn register_kept(
+    ctx: &SessionContext,
+    plan: &Plan,
+    root: &Path,
+    views: &[&str],
+    overrides: &BTreeMap<String, String>,
+    keep: &dyn Fn(&Input) -> Option<datafusion::prelude::Expr>,
+) -> Result<Locations, InputError> {
     let mut locations = Locations::new();
     for view in views {
         let Some(view) = plan.view(view) else {
@@ -89,24 +148,17 @@ pub async fn register_cut(
             name: name.to_string(),
             source,
         };
-        match cuts.get(name) {
+        match keep(&view.input) {
             None => register_input(ctx, name, fields, format, &location)
                 .await
                 .map_err(failed)?,
-            Some(cut) => {
-                let uncut = format!("__featc_uncut_{name}");
-                register_input(ctx, &uncut, fields, format, &location)
+            Some(predicate) => {
+                let all = format!("__featc_all_{name}");
+                register_input(ctx, &all, fields, format, &location)
                     .await
                     .map_err(failed)?;
-                let time = time_column(plan, &view.input).unwrap_or_default();
-                let keep = match cut {
-                    Some(t) => col(Column::from_name(time)).lt_eq(lit(
-                        ScalarValue::TimestampMicrosecond(Some(*t), Some(UTC.into())),
-                    )),
-                    None => lit(false),
-                };
-                let rows = ctx.table(uncut.as_str()).await.map_err(failed)?;
-                let rows = rows.filter(keep).map_err(failed)?;
+                let rows = ctx.table(all.as_str()).await.map_err(failed)?;
+                let rows = rows.filter(predicate).map_err(failed)?;
                 ctx.register_table(name, rows.into_view()).map_err(failed)?;
             }
         }

@@ -15,5 +15,5 @@ pub mod udaf;
 
 pub use context::register_udafs;
 pub use engine::{
-    Engine, EngineError, TimeRange, check_label_columns, materialize, session, training_set,
+    Engine, EngineError, TimeRange, check_label_columns, materialize, reach, session, training_set,
 };
