@@ -11,9 +11,17 @@ use std::fmt::{self, Write};
 
 pub struct ShowExpr<'a>(pub &'a Expr);
 
+/// What an `ExprKind::Column` is: a column of a view's input, or (in a service) a request
+/// input, shown as `request.name` as it is written.
+#[derive(Clone, Copy)]
+enum Columns {
+    Input,
+    Request,
+}
+
 impl fmt::Display for ShowExpr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_expr(f, self.0)
+        write_expr(f, self.0, Columns::Input)
     }
 }
 
@@ -40,39 +48,42 @@ fn write_value(f: &mut impl Write, v: &Value) -> fmt::Result {
     }
 }
 
-fn write_list(f: &mut impl Write, items: &[Expr]) -> fmt::Result {
+fn write_list(f: &mut impl Write, items: &[Expr], columns: Columns) -> fmt::Result {
     for (i, e) in items.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;
         }
-        write_expr(f, e)?;
+        write_expr(f, e, columns)?;
     }
     Ok(())
 }
 
-fn write_expr(f: &mut impl Write, e: &Expr) -> fmt::Result {
+fn write_expr(f: &mut impl Write, e: &Expr, columns: Columns) -> fmt::Result {
     match &e.kind {
         ExprKind::Literal(v) => write_value(f, v),
-        ExprKind::Column(c) => f.write_str(c),
+        ExprKind::Column(c) => match columns {
+            Columns::Input => f.write_str(c),
+            Columns::Request => write!(f, "request.{c}"),
+        },
         ExprKind::Feature { view, feature } => write!(f, "{view}.{feature}"),
         ExprKind::Unary { op, expr } => {
             f.write_str(match op {
                 UnaryOp::Neg => "(-",
                 UnaryOp::Not => "(not ",
             })?;
-            write_expr(f, expr)?;
+            write_expr(f, expr, columns)?;
             f.write_char(')')
         }
         ExprKind::Binary { op, left, right } => {
             f.write_char('(')?;
-            write_expr(f, left)?;
+            write_expr(f, left, columns)?;
             write!(f, " {} ", op.symbol())?;
-            write_expr(f, right)?;
+            write_expr(f, right, columns)?;
             f.write_char(')')
         }
         ExprKind::IsNull { expr, negated } => {
             f.write_char('(')?;
-            write_expr(f, expr)?;
+            write_expr(f, expr, columns)?;
             f.write_str(if *negated {
                 " is not null)"
             } else {
@@ -85,9 +96,9 @@ fn write_expr(f: &mut impl Write, e: &Expr) -> fmt::Result {
             negated,
         } => {
             f.write_char('(')?;
-            write_expr(f, expr)?;
+            write_expr(f, expr, columns)?;
             f.write_str(if *negated { " not in (" } else { " in (" })?;
-            write_list(f, list)?;
+            write_list(f, list, columns)?;
             f.write_str("))")
         }
         ExprKind::Like {
@@ -96,9 +107,9 @@ fn write_expr(f: &mut impl Write, e: &Expr) -> fmt::Result {
             negated,
         } => {
             f.write_char('(')?;
-            write_expr(f, expr)?;
+            write_expr(f, expr, columns)?;
             f.write_str(if *negated { " not like " } else { " like " })?;
-            write_expr(f, pattern)?;
+            write_expr(f, pattern, columns)?;
             f.write_char(')')
         }
         ExprKind::Case {
@@ -108,24 +119,24 @@ fn write_expr(f: &mut impl Write, e: &Expr) -> fmt::Result {
             f.write_str("case")?;
             for (when, then) in branches {
                 f.write_str(" when ")?;
-                write_expr(f, when)?;
+                write_expr(f, when, columns)?;
                 f.write_str(" then ")?;
-                write_expr(f, then)?;
+                write_expr(f, then, columns)?;
             }
             if let Some(e) = else_result {
                 f.write_str(" else ")?;
-                write_expr(f, e)?;
+                write_expr(f, e, columns)?;
             }
             f.write_str(" end")
         }
         ExprKind::Call { func, args } => {
             write!(f, "{}(", func.name())?;
-            write_list(f, args)?;
+            write_list(f, args, columns)?;
             f.write_char(')')
         }
         ExprKind::Cast { expr, to } => {
             f.write_str("cast(")?;
-            write_expr(f, expr)?;
+            write_expr(f, expr, columns)?;
             write!(f, " as {to})")
         }
     }
@@ -134,7 +145,7 @@ fn write_expr(f: &mut impl Write, e: &Expr) -> fmt::Result {
 fn write_aggregate(out: &mut String, a: &Aggregate) -> fmt::Result {
     write!(out, "{}(", a.func.name())?;
     match &a.arg {
-        Some(arg) => write_expr(out, arg)?,
+        Some(arg) => write_expr(out, arg, Columns::Input)?,
         None => out.push('*'),
     }
     if let Some(parameter) = a.func.parameter_text() {
@@ -143,7 +154,7 @@ fn write_aggregate(out: &mut String, a: &Aggregate) -> fmt::Result {
     out.push(')');
     if let Some(filter) = &a.filter {
         out.push_str(" where ");
-        write_expr(out, filter)?;
+        write_expr(out, filter, Columns::Input)?;
     }
     write!(out, " over {}", a.window)
 }
@@ -201,7 +212,9 @@ fn feature(out: &mut String, f: &Feature) -> fmt::Result {
     write!(out, "  feature {}: {} = ", f.name, f.ty)?;
     match &f.def {
         FeatureDef::Aggregate(a) => write_aggregate(out, a)?,
-        FeatureDef::Derived { expr } | FeatureDef::Column { expr } => write_expr(out, expr)?,
+        FeatureDef::Derived { expr } | FeatureDef::Column { expr } => {
+            write_expr(out, expr, Columns::Input)?
+        }
     }
     writeln!(out, "  [{}]", f.fingerprint)
 }
@@ -267,7 +280,7 @@ fn service(out: &mut String, s: &Service) -> fmt::Result {
         write!(out, "  output {}: {} = ", o.name, o.ty)?;
         match &o.def {
             OutputDef::Feature { view, feature } => write!(out, "{view}.{feature}")?,
-            OutputDef::Derived { expr } => write_expr(out, expr)?,
+            OutputDef::Derived { expr } => write_expr(out, expr, Columns::Request)?,
         }
         writeln!(out, "  [{}]", o.fingerprint)?;
     }
