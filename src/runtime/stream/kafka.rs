@@ -50,6 +50,8 @@ pub enum StreamError {
     Store(String),
     #[error("the views read no Kafka topic")]
     NoTopics,
+    #[error("the topic check stopped: {0}")]
+    TopicCheck(String),
     #[error(
         "the topic{} {} {} not exist on {brokers} (waited {waited:?})\n  = help: create {} (e.g. `kafka-topics.sh --bootstrap-server {brokers} --create --topic {} --partitions 3`), or pass --wait-for-topics to wait until {} exist{}",
         if topics.len() == 1 { "" } else { "s" },
@@ -67,62 +69,55 @@ pub enum StreamError {
     },
 }
 
-/// The topics of `topics` the brokers do not have, by metadata (a separate, short-lived
-/// client: the metadata call blocks).
-async fn missing_topics(
-    client: &ClientConfig,
-    topics: &[String],
-) -> Result<Vec<String>, StreamError> {
-    let probe: BaseConsumer = client.create()?;
-    let topics = topics.to_vec();
-    let missing = tokio::task::spawn_blocking(move || {
-        let mut missing = Vec::new();
-        for topic in topics {
-            let metadata = probe.fetch_metadata(Some(&topic), Duration::from_secs(10))?;
-            let exists = metadata
-                .topics()
-                .iter()
-                .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty());
-            if !exists {
-                missing.push(topic);
-            }
+/// The topics of `topics` that `probe`'s brokers do not have (blocks on metadata requests).
+fn missing_topics(probe: &BaseConsumer, topics: &[String]) -> Result<Vec<String>, KafkaError> {
+    let mut missing = Vec::new();
+    for topic in topics {
+        let metadata = probe.fetch_metadata(Some(topic), Duration::from_secs(10))?;
+        let exists = (metadata.topics().iter())
+            .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty());
+        if !exists {
+            missing.push(topic.clone());
         }
-        Ok::<_, KafkaError>(missing)
-    })
-    .await
-    .map_err(|e| StreamError::Store(format!("the topic check stopped: {e}")))??;
+    }
     Ok(missing)
 }
 
 /// Waits for every topic of `topics` to exist, up to `wait` (`None`: for ever), saying once
-/// which are missing.
+/// which are missing. One short-lived probe client, on a blocking thread: metadata calls block.
 async fn await_topics(
     client: &ClientConfig,
     topics: &[String],
     brokers: &str,
     wait: Option<Duration>,
 ) -> Result<(), StreamError> {
-    let started = tokio::time::Instant::now();
-    let mut said = false;
-    loop {
-        let missing = missing_topics(client, topics).await?;
-        if missing.is_empty() {
-            return Ok(());
+    let probe: BaseConsumer = client.create()?;
+    let (topics, brokers) = (topics.to_vec(), brokers.to_string());
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let mut said = false;
+        loop {
+            let missing = missing_topics(&probe, &topics)?;
+            if missing.is_empty() {
+                return Ok(());
+            }
+            let waited = started.elapsed();
+            if wait.is_some_and(|w| waited >= w) {
+                return Err(StreamError::MissingTopics {
+                    topics: missing,
+                    brokers,
+                    waited,
+                });
+            }
+            if !said {
+                log("waiting_for_topics", &missing.join(", "));
+                said = true;
+            }
+            std::thread::sleep(Duration::from_millis(500));
         }
-        let waited = started.elapsed();
-        if wait.is_some_and(|w| waited >= w) {
-            return Err(StreamError::MissingTopics {
-                topics: missing,
-                brokers: brokers.to_string(),
-                waited,
-            });
-        }
-        if !said {
-            log("waiting_for_topics", &missing.join(", "));
-            said = true;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    })
+    .await
+    .map_err(|e| StreamError::TopicCheck(e.to_string()))?
 }
 
 type TopicPartition = (String, i32);
