@@ -4,7 +4,7 @@
 //! `--from`/`--to` keep the rows a run over `[from, to)` owns: windows whose `window_end`,
 //! tiles whose `tile_start`, table rows whose `valid_from` lies in it, so that consecutive
 //! ranges together equal one full run, row for row. Each run writes its own part file,
-//! `DIR/V/part-<from>-<to>.parquet` (µs since the epoch, `start`/`end` when unbounded), and
+//! `DIR/V/part-<from>_<to>.parquet` (µs since the epoch, `start`/`end` when unbounded), and
 //! replaces only the parts whose ranges overlap its own.
 
 use super::common::{self, data_error};
@@ -85,11 +85,12 @@ pub fn run(args: Args<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `part-<from>-<to>.parquet`, bounds in µs since the epoch, `start`/`end` when open.
+/// `part-<from>_<to>.parquet`, bounds in µs since the epoch (`_` because a bound before 1970
+/// has a `-`), `start`/`end` when open.
 fn part_name(range: TimeRange) -> String {
     let bound = |b: Option<i64>, open: &str| b.map_or_else(|| open.to_string(), |t| t.to_string());
     format!(
-        "part-{}-{}.parquet",
+        "part-{}_{}.parquet",
         bound(range.from, "start"),
         bound(range.to, "end")
     )
@@ -99,15 +100,8 @@ fn part_name(range: TimeRange) -> String {
 /// `part-0.parquet` of earlier versions, which held a whole run).
 fn part_range(name: &str) -> Option<TimeRange> {
     let stem = name.strip_prefix("part-")?.strip_suffix(".parquet")?;
-    // a negative bound has its own `-`: split at the `-` that starts the second bound
-    let split = (1..stem.len())
-        .filter(|&i| stem.as_bytes()[i] == b'-')
-        .find(|&i| {
-            let (from, to) = (&stem[..i], &stem[i + 1..]);
-            (from == "start" || from.parse::<i64>().is_ok())
-                && (to == "end" || to.parse::<i64>().is_ok())
-        })?;
-    let parse = |text: &str, open: &str| -> Option<Option<i64>> {
+    let (from, to) = stem.split_once('_')?;
+    let bound = |text: &str, open: &str| -> Option<Option<i64>> {
         if text == open {
             Some(None)
         } else {
@@ -115,8 +109,8 @@ fn part_range(name: &str) -> Option<TimeRange> {
         }
     };
     Some(TimeRange {
-        from: parse(&stem[..split], "start")?,
-        to: parse(&stem[split + 1..], "end")?,
+        from: bound(from, "start")?,
+        to: bound(to, "end")?,
     })
 }
 

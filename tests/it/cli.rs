@@ -471,7 +471,7 @@ fn consecutive_materialize_ranges_equal_one_full_run() {
         );
         let middle = parts
             .join(view)
-            .join(format!("part-{}-{}.parquet", micros(a), micros(b)));
+            .join(format!("part-{}_{}.parquet", micros(a), micros(b)));
         let in_middle: usize = read_parquet(&middle).iter().map(|b| b.num_rows()).sum();
         assert!(
             in_middle > 0,
