@@ -1,6 +1,7 @@
 //! `featc check PATHS`: parse and type-check; exit 0, or 1 with diagnostics.
 
 use super::{Failure, Format, report};
+use crate::diagnostic::plural;
 use std::path::PathBuf;
 
 pub fn run(paths: &[PathBuf], format: Format) -> Result<(), Failure> {
@@ -11,17 +12,12 @@ pub fn run(paths: &[PathBuf], format: Format) -> Result<(), Failure> {
             let features: usize = plan.views.iter().map(|v| v.features.len()).sum();
             eprintln!(
                 "featc: ok: {}, {}, {}, {}",
-                counted(project.sources.files().count(), "file"),
-                counted(plan.views.len(), "view"),
-                counted(features, "feature"),
-                counted(plan.services.len(), "service")
+                plural(project.sources.files().count(), "file"),
+                plural(plan.views.len(), "view"),
+                plural(features, "feature"),
+                plural(plan.services.len(), "service")
             );
         }
     }
     Ok(())
-}
-
-/// `1 service`, `2 services`.
-fn counted(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }

@@ -11,7 +11,7 @@ mod suggest;
 pub use codes::{ALL_CODES, Code};
 pub use json::to_json;
 pub use render::{render, render_all, render_all_colored};
-pub use suggest::did_you_mean;
+pub use suggest::{did_you_mean, plural};
 
 use crate::source::Span;
 use serde::Serialize;

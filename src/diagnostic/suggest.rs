@@ -30,6 +30,15 @@ pub fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
+/// `1 argument`, `2 arguments`: a count and its noun, for messages.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::did_you_mean;

@@ -158,9 +158,9 @@ async fn a_missing_topic_is_named_with_the_fix_after_a_bounded_wait() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert!(
-            stderr.contains(&format!(
-                "the topic `{TOPIC}` does not exist on {bootstrap}"
-            )) && stderr.contains(&format!("--create --topic {TOPIC}"))
+            stderr.contains(&format!("Kafka topics not found on {bootstrap}"))
+                && stderr.contains(&format!(": {TOPIC}\n"))
+                && stderr.contains(&format!("--create --topic {TOPIC}"))
                 && stderr.contains("--wait-for-topics"),
             "{stderr}"
         );

@@ -53,14 +53,9 @@ pub enum StreamError {
     #[error("the topic check stopped: {0}")]
     TopicCheck(String),
     #[error(
-        "the topic{} {} {} not exist on {brokers} (waited {waited:?})\n  = help: create {} (e.g. `kafka-topics.sh --bootstrap-server {brokers} --create --topic {} --partitions 3`), or pass --wait-for-topics to wait until {} exist{}",
-        if topics.len() == 1 { "" } else { "s" },
-        topics.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
-        if topics.len() == 1 { "does" } else { "do" },
-        if topics.len() == 1 { "it" } else { "them" },
-        topics[0],
-        if topics.len() == 1 { "it" } else { "they" },
-        if topics.len() == 1 { "s" } else { "" }
+        "Kafka topics not found on {brokers} after {waited:?}: {}\n  = help: create them (e.g. `kafka-topics.sh --bootstrap-server {brokers} --create --topic {} --partitions 3`), or pass --wait-for-topics to wait for them",
+        topics.join(", "),
+        topics[0]
     )]
     MissingTopics {
         topics: Vec<String>,

@@ -3,7 +3,7 @@
 //! sender's and the receiver's features side by side). The role's name is the view followed
 //! by its columns, `sent(sender_id)`: unique per (view, columns), and never a view's name.
 
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, plural};
 use crate::plan::Role;
 use crate::semantic::context::Cx;
 use crate::semantic::view::ViewInfo;
@@ -40,13 +40,11 @@ pub(super) fn bind(cx: &mut Cx, info: &ViewInfo, role: &IncludeRole) -> Option<O
             Diagnostic::error(
                 Code::BAD_ROLE,
                 format!(
-                    "entity `{}` has {} key{} ({}), the role gives {} column{}",
+                    "entity `{}` has {} ({}), the role gives {}",
                     view.entity,
-                    keys.len(),
-                    if keys.len() == 1 { "" } else { "s" },
+                    plural(keys.len(), "key"),
                     keys.join(", "),
-                    role.columns.len(),
-                    if role.columns.len() == 1 { "" } else { "s" },
+                    plural(role.columns.len(), "column"),
                 ),
             )
             .at(role.span, "one column per key, in key order")

@@ -14,7 +14,7 @@
 
 use super::coerce::{coerce, common_type, is_numeric_or_null};
 use super::{Operand, Typed};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, plural};
 use crate::plan::{Expr, ExprKind, ScalarFunc};
 use crate::semantic::context::Cx;
 use crate::source::Span;
@@ -93,14 +93,6 @@ pub(super) fn check_arity(
         .with_help(sig.usage),
     );
     false
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 fn arg_error(cx: &mut Cx, func: ScalarFunc, arg: &Operand, expected: &str, help: String) {
